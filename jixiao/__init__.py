@@ -1,0 +1,1 @@
+"""Jixiao (绩效): performance management that rests on objective data."""

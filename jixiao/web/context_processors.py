@@ -1,0 +1,20 @@
+"""Values every page's shell needs: navigation for the role, the viewer's time zone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from jixiao.web.navigation import navigation_for
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {"nav_items": [], "viewer_time_zone": None}
+    return {
+        "nav_items": navigation_for(request),
+        "viewer_time_zone": user.effective_time_zone,  # type: ignore[union-attr]
+        "viewer_company": getattr(request, "company", None),
+    }
