@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "jixiao.core",
     "jixiao.audit",
     "jixiao.org",
+    "jixiao.imports",
     "jixiao.notifications",
     "jixiao.web",
 ]
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "jixiao.core.api_errors.ApiErrorMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "jixiao.core.middleware.ApiTokenMiddleware",
@@ -145,6 +147,7 @@ if REDIS_URL:
         "name": "jixiao",
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,
+        "utc": False,  # periodic crontabs read in TIME_ZONE (Django sets the process TZ)
         "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"},
     }
 else:
@@ -153,6 +156,7 @@ else:
         "name": "jixiao",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
+        "utc": False,  # periodic crontabs read in TIME_ZONE (Django sets the process TZ)
         "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"},
     }
 
@@ -161,7 +165,7 @@ AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "jixiao.core.auth_backends.UsernameOrEmailBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

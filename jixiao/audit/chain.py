@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,31 +38,99 @@ def link_hash(link: ChainLink) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+class BreakKind:
+    """What went wrong at a break; the UI turns these into sentences."""
+
+    GAP = "gap"
+    ORDER = "order"
+    PREVIOUS_HASH = "previous_hash"
+    CONTENT = "content"
+    HEAD = "head"
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     sequence: int
     problem: str
+    kind: str = ""
 
 
-def chain_breaks(links: list[tuple[ChainLink, str]]) -> list[ChainBreak]:
-    """Walk (link, stored hash) pairs in sequence order and report every break."""
-    breaks: list[ChainBreak] = []
-    expected_previous = GENESIS_HASH
-    expected_sequence = 1
-    for link, stored_hash in links:
-        if link.sequence != expected_sequence:
+class ChainWalk:
+    """Checks (link, stored hash) pairs one at a time, so a chain of any length
+    is verified in constant memory; ``finish`` compares the end with the head row."""
+
+    def __init__(self) -> None:
+        self.expected_previous = GENESIS_HASH
+        self.expected_sequence = 1
+        self.checked = 0
+        self.last_sequence = 0
+        self.last_hash = GENESIS_HASH
+
+    def step(self, link: ChainLink, stored_hash: str) -> list[ChainBreak]:
+        breaks: list[ChainBreak] = []
+        if link.sequence != self.expected_sequence:
+            if link.sequence > self.expected_sequence:
+                breaks.append(
+                    ChainBreak(
+                        link.sequence,
+                        f"missing events {self.expected_sequence}..{link.sequence - 1}",
+                        BreakKind.GAP,
+                    )
+                )
+            else:
+                breaks.append(
+                    ChainBreak(
+                        link.sequence, f"sequence {link.sequence} out of order", BreakKind.ORDER
+                    )
+                )
+        if link.previous_hash != self.expected_previous:
+            breaks.append(
+                ChainBreak(link.sequence, "previous hash does not match", BreakKind.PREVIOUS_HASH)
+            )
+        if link_hash(link) != stored_hash:
             breaks.append(
                 ChainBreak(
-                    link.sequence,
-                    f"missing events {expected_sequence}..{link.sequence - 1}"
-                    if link.sequence > expected_sequence
-                    else f"sequence {link.sequence} out of order",
+                    link.sequence, "content was changed after it was written", BreakKind.CONTENT
                 )
             )
-        if link.previous_hash != expected_previous:
-            breaks.append(ChainBreak(link.sequence, "previous hash does not match"))
-        if link_hash(link) != stored_hash:
-            breaks.append(ChainBreak(link.sequence, "content was changed after it was written"))
-        expected_previous = stored_hash
-        expected_sequence = link.sequence + 1
+        self.expected_previous = stored_hash
+        self.expected_sequence = link.sequence + 1
+        self.checked += 1
+        self.last_sequence = link.sequence
+        self.last_hash = stored_hash
+        return breaks
+
+    def finish(self, head_sequence: int, head_hash: str) -> list[ChainBreak]:
+        """The head row records the newest event: deleting the newest rows shows up here."""
+        if head_sequence > self.last_sequence:
+            return [
+                ChainBreak(
+                    head_sequence,
+                    f"missing newest events {self.last_sequence + 1}..{head_sequence}",
+                    BreakKind.GAP,
+                )
+            ]
+        if head_sequence < self.last_sequence:
+            return [
+                ChainBreak(
+                    self.last_sequence,
+                    f"events after the chain head ({head_sequence})",
+                    BreakKind.HEAD,
+                )
+            ]
+        if head_hash != self.last_hash:
+            return [
+                ChainBreak(
+                    head_sequence, "chain head hash does not match the last event", BreakKind.HEAD
+                )
+            ]
+        return []
+
+
+def chain_breaks(links: Iterable[tuple[ChainLink, str]]) -> list[ChainBreak]:
+    """Walk (link, stored hash) pairs in sequence order and report every break."""
+    walk = ChainWalk()
+    breaks: list[ChainBreak] = []
+    for link, stored_hash in links:
+        breaks.extend(walk.step(link, stored_hash))
     return breaks

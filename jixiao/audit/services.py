@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 from django_scopes import scopes_disabled
 
 from jixiao.audit.chain import ChainLink, link_hash
 from jixiao.audit.models import AuditChainHead, AuditEvent
+from jixiao.audit.report import AuditReport, audit_report_build
+from jixiao.audit.selectors import AuditFilters
 from jixiao.core.models import Company, User
 
 
 def _json_value(value: Any) -> Any:
+    if value is None or type(value) in (str, int, bool):
+        return value  # the common case, first: imports audit thousands of rows at once
+    if isinstance(value, float) and (not math.isfinite(value) or "e" in repr(value)):
+        # PostgreSQL's jsonb rewrites 1e+20 as 100000000000000000000 and refuses NaN;
+        # either would change the hashed JSON, so such floats are kept as text.
+        return repr(value)
     if isinstance(value, models.Model):
         return str(value.pk)
     if isinstance(value, dt.datetime | dt.date | dt.time):
@@ -51,6 +61,35 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     }
 
 
+BULK_BATCH_SIZE = 1000
+
+
+def _locked_head(company: Company) -> AuditChainHead:
+    """The company's chain head, created if missing, locked until the transaction ends.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` (``INSERT OR IGNORE`` on SQLite) makes the
+    first write of a new company race-safe: of two writers creating the head at
+    once, one inserts and the other waits on the unique key, then finds the row.
+    ``SELECT … FOR UPDATE`` then serialises writers on PostgreSQL; on SQLite the
+    ``IMMEDIATE`` transaction mode (settings) already holds the database write
+    lock from ``BEGIN``, so writers queue there instead.
+    """
+    head = AuditChainHead.objects.select_for_update().filter(company=company).first()
+    if head is None:
+        AuditChainHead.objects.bulk_create([AuditChainHead(company=company)], ignore_conflicts=True)
+        head = AuditChainHead.objects.select_for_update().get(company=company)
+    return head
+
+
+def _clean_ip(ip_address: str | None) -> str | None:
+    """The form the database gives back (``inet`` on PostgreSQL), so the hash survives."""
+    if not ip_address:
+        return None
+    if ":" in ip_address:
+        return clean_ipv6_address(ip_address)
+    return ip_address
+
+
 @transaction.atomic
 def audit_record(
     *,
@@ -67,9 +106,11 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the company's chain.
 
-    The chain head row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite
-    serialises writers already), so concurrent writers get consecutive numbers
-    and each event hashes its true predecessor.
+    The chain head row is locked (see ``_locked_head``), so concurrent writers
+    get consecutive numbers and each event hashes its true predecessor. The lock
+    is held until the caller's transaction ends: call this after the service's
+    own ``select_for_update`` locks, never before, so locks are always taken in
+    the same order.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -77,9 +118,9 @@ def audit_record(
         object_repr = object_repr or str(obj)[:300]
     if ip_address is None:
         ip_address = current_ip()
+    ip_address = _clean_ip(ip_address)
     with scopes_disabled():
-        AuditChainHead.objects.get_or_create(company=company)
-        head = AuditChainHead.objects.select_for_update().get(company=company)
+        head = _locked_head(company)
         event = AuditEvent(
             company=company,
             sequence=head.last_sequence + 1,
@@ -148,14 +189,15 @@ def audit_record_many(
     reason: str = "",
     ip_address: str | None = None,
 ) -> int:
-    """Append many events in one locked pass and one bulk insert; returns how many."""
+    """Append many events in one locked pass, inserted 1,000 at a time; returns how many."""
     if ip_address is None:
         ip_address = current_ip()
+    ip_address = _clean_ip(ip_address)
     with scopes_disabled():
-        AuditChainHead.objects.get_or_create(company=company)
-        head = AuditChainHead.objects.select_for_update().get(company=company)
+        head = _locked_head(company)
         now = timezone.now()
         events: list[AuditEvent] = []
+        written = 0
         previous = head.last_hash
         sequence = head.last_sequence
         actor_id = actor.pk if actor is not None and actor.pk else None
@@ -180,9 +222,30 @@ def audit_record_many(
             event.hash = link_hash(event_link(event))
             previous = event.hash
             events.append(event)
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
-        if events:
+            if len(events) == BULK_BATCH_SIZE:
+                AuditEvent.objects.bulk_create(events)
+                written += len(events)
+                events = []
+        AuditEvent.objects.bulk_create(events)
+        written += len(events)
+        if written:
             head.last_sequence = sequence
             head.last_hash = previous
             head.save(update_fields=["last_sequence", "last_hash"])
-    return len(events)
+    return written
+
+
+@transaction.atomic
+def audit_report_export(*, viewer: User, filters: AuditFilters) -> AuditReport:
+    """Build the XLSX audit report and record who exported what (it holds personal data)."""
+    report = audit_report_build(viewer=viewer, filters=filters)
+    audit_record(
+        company=viewer.company,  # type: ignore[arg-type]
+        actor=viewer,
+        action="audit.report.export",
+        object_type="audit.report",
+        object_id="",
+        object_repr=report.filename,
+        changes={"filters": [None, filters.describe()], "rows": [None, report.rows]},
+    )
+    return report

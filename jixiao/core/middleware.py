@@ -1,11 +1,14 @@
-"""Request middleware: API token authentication and the tenant scope."""
+"""Request middleware: API token authentication, the tenant scope, the user's preferences."""
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
@@ -83,9 +86,28 @@ class TenantMiddleware:
 
                 return render(request, "web/suspended.html", {"message": message}, status=403)
             request.company = company  # type: ignore[attr-defined]
+            if user.is_authenticated:
+                activate_user_preferences(request, user)
             if company is None:
                 return self.get_response(request)
             with scope(company=company):
                 return self.get_response(request)
         finally:
+            timezone.deactivate()
             reset_request_ip(ip_token)
+
+
+def activate_user_preferences(request: HttpRequest, user: Any) -> None:
+    """Show times in the user's time zone; use their language unless the browser chose one.
+
+    Login sets the language cookie from the profile, so a language picked later
+    in the top bar (which sets the cookie) wins until the next login.
+    """
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(user.effective_time_zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.deactivate()
+    language = user.language
+    if language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -256,6 +256,8 @@ class Employee(CompanyOwned):
             models.Index(fields=["company", "status"]),
             models.Index(fields=["company", "name"]),
             models.Index(fields=["company", "hire_date"]),
+            models.Index(fields=["company", "department", "employee_number"]),
+            models.Index(fields=["company", "manager"]),
         ]
 
     def __str__(self) -> str:
@@ -293,6 +295,8 @@ class EmploymentChange(CompanyOwned):
     effective_date = models.DateField(_("生效日期"))
     applied = models.BooleanField(_("已生效"), default=True)
     reason = models.CharField(_("原因"), max_length=500, blank=True)
+    applied_at = models.DateTimeField(_("生效处理时间"), null=True, blank=True)
+    apply_error = models.CharField(_("未能生效的原因"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -302,7 +306,10 @@ class EmploymentChange(CompanyOwned):
         verbose_name = _("任职变更")
         verbose_name_plural = _("任职变更")
         ordering = ["-effective_date", "-id"]
-        indexes = [models.Index(fields=["employee", "field", "effective_date"])]
+        indexes = [
+            models.Index(fields=["employee", "field", "effective_date"]),
+            models.Index(fields=["company", "applied", "effective_date"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee_id} {self.field}: {self.old_display} → {self.new_display}"

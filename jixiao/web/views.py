@@ -1,22 +1,50 @@
-"""The shell: login, home page by role, health check."""
+"""The shell: home page by role, health check."""
 
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+
+from jixiao.core import selectors
+from jixiao.core.models import Role, User
+from jixiao.notifications.selectors import recent_unread
 
 
-class LoginView(auth_views.LoginView):
-    template_name = "web/login.html"
-    redirect_authenticated_user = True
+def url_or_none(name: str) -> str | None:
+    """The URL of a page another app may not have added yet."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    user: User = request.user  # type: ignore[assignment]
+    context: dict[str, Any] = {"role": user.role}
+    if user.role == Role.PLATFORM_ADMIN:
+        context["platform"] = selectors.platform_summary()
+        context["companies_url"] = url_or_none("web:platform_companies")
+    elif user.role in (Role.HR_ADMIN, Role.EXECUTIVE):
+        summary = selectors.company_summary(viewer=user)
+        context["summary"] = summary
+        context["chart_data"] = summary.chart_data()
+        if user.role == Role.HR_ADMIN:
+            context["probation_ending"] = list(selectors.probation_ending(viewer=user))
+            context["recent_events"] = list(selectors.recent_audit_events(viewer=user))
+            context["audit_url"] = url_or_none("audit:event_list")
+    else:
+        if user.role == Role.MANAGER:
+            context["team"] = list(selectors.manager_team(viewer=user))
+        context["me"] = selectors.own_employee(viewer=user)
+        context["notifications"] = recent_unread(viewer=user, limit=5)
+        context["notifications_url"] = url_or_none("notifications:inbox")
+    return render(request, "web/home.html", context)
 
 
 def health(request: HttpRequest) -> JsonResponse:

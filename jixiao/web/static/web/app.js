@@ -12,3 +12,12 @@ document.addEventListener("click", (event) => {
   const open = nav?.classList.toggle("open") ?? false;
   toggle.setAttribute("aria-expanded", String(open));
 });
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const nav = document.getElementById("sidenav");
+  if (!nav?.classList.contains("open")) return;
+  nav.classList.remove("open");
+  const toggle = document.querySelector("[data-nav-toggle]");
+  toggle?.setAttribute("aria-expanded", "false");
+  if (toggle instanceof HTMLElement) toggle.focus();
+});

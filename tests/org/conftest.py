@@ -1,0 +1,17 @@
+"""Fixtures for the org tests: scoped access to company A and an audit counter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django_scopes import scope
+
+from tests.conftest import World
+
+
+@pytest.fixture
+def in_a(world: World) -> Iterator[World]:
+    """Run the test body inside company A's scope (星海外贸)."""
+    with scope(company=world.company):
+        yield world
