@@ -105,13 +105,16 @@ class JixiaoAPI(NinjaAPI):
             403: _("没有权限，或公司账号已停用。"),
             404: _("对象不存在，或属于其他公司。"),
             415: _("请求体必须是 application/json。"),
+            409: _("与现有数据冲突，例如对象仍被引用。"),
             422: _("请求数据有误，按字段给出说明。"),
         }
         for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
                 statuses = [403, 404]
+                if method.lower() in ("post", "put", "patch", "delete"):
+                    statuses.append(409)
                 if operation.get("security"):
                     statuses.append(401)
                 if operation.get("parameters") or operation.get("requestBody"):

@@ -20,6 +20,7 @@ from jixiao.audit.selectors import (
     viewer_zone,
 )
 from jixiao.core.api_errors import ServiceError
+from jixiao.core.xlsx import safe_sheet, xlsx_text
 
 EXPORT_MAX_ROWS = 100_000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,6 +35,7 @@ class AuditReport:
 
 def text(sheet: Any, value: str) -> Cell:
     """A text cell that stays text: openpyxl would store "=…" as a formula."""
+    value = xlsx_text(value)
     cell = WriteOnlyCell(sheet, value=value)
     if value.startswith("="):
         cell.data_type = "s"
@@ -79,14 +81,14 @@ def audit_report_build(*, viewer: Any, filters: AuditFilters) -> AuditReport:
     head = audit_chain_summary(company=company)
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("审计报告"))
+    sheet = safe_sheet(workbook.create_sheet(_("审计报告")))
     columns = _columns()
     for index, (_label, width) in enumerate(columns):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     bold = Font(bold=True)
 
     def label(text: str) -> Cell:
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = WriteOnlyCell(sheet, value=xlsx_text(str(text)))
         cell.font = bold
         return cell
 

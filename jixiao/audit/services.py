@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 from django_scopes import scopes_disabled
@@ -62,6 +62,44 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
 
 
 BULK_BATCH_SIZE = 1000
+
+
+def _insert_events(events: list[AuditEvent]) -> None:
+    """Insert events with one ``executemany``: ``bulk_create`` spends most of an import's
+    audit time preparing each field of each row; these columns need only three adapters."""
+    if not events:
+        return
+    connection = connections[router.db_for_write(AuditEvent)]
+    ops = connection.ops
+    columns = (
+        "company_id", "sequence", "occurred_at", "actor_id", "actor_label", "action",
+        "object_type", "object_id", "object_repr", "changes", "reason", "ip_address",
+        "previous_hash", "hash",
+    )  # fmt: skip
+    table = ops.quote_name(AuditEvent._meta.db_table)
+    names = ", ".join(ops.quote_name(AuditEvent._meta.get_field(c).column) for c in columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+    rows = [
+        (
+            e.company_id,
+            e.sequence,
+            ops.adapt_datetimefield_value(e.occurred_at),
+            e.actor_id,
+            e.actor_label,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            ops.adapt_json_value(e.changes, None),
+            e.reason,
+            ops.adapt_ipaddressfield_value(e.ip_address),
+            e.previous_hash,
+            e.hash,
+        )
+        for e in events
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _locked_head(company: Company) -> AuditChainHead:
@@ -223,10 +261,10 @@ def audit_record_many(
             previous = event.hash
             events.append(event)
             if len(events) == BULK_BATCH_SIZE:
-                AuditEvent.objects.bulk_create(events)
+                _insert_events(events)
                 written += len(events)
                 events = []
-        AuditEvent.objects.bulk_create(events)
+        _insert_events(events)
         written += len(events)
         if written:
             head.last_sequence = sequence

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from jixiao.core.api_errors import ServiceError
 from jixiao.core.models import Company, User
+from jixiao.core.xlsx import safe_sheet
 from jixiao.imports.engine import (
     Importer,
     ImportPlan,
@@ -292,7 +293,7 @@ def error_report(*, batch: ImportBatch) -> bytes:
         text = f"{column}：{issue['message']}" if column else str(issue["message"])
         messages.setdefault(int(issue["row"]), []).append(text)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("错误行"))
+    sheet = safe_sheet(workbook.create_sheet(_("错误行")))
     sheet.append([_("原行号"), *table.headers, _("错误")])
     for number, cells in table.rows:
         if number in messages:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from jixiao.core.models import User
+from jixiao.core.pagination import paginate
 from jixiao.notifications import selectors, services
 from jixiao.notifications.models import (
     DEFAULT_EMAIL,
@@ -194,13 +195,9 @@ def _preferences_out(viewer: User) -> PreferencesOut:
 def notification_list(request: HttpRequest, query: Query[InboxQuery]) -> NotificationPage:
     viewer = _viewer(request)
     notifications = selectors.inbox(viewer=viewer, unread_only=query.unread)
-    start = (query.page - 1) * query.page_size
-    return NotificationPage(
-        items=[_notification_out(n) for n in notifications[start : start + query.page_size]],
-        count=notifications.count(),
-        page=query.page,
-        page_size=query.page_size,
-    )
+    page = paginate(notifications, query.page, query.page_size)
+    page["items"] = [_notification_out(n) for n in page["items"]]
+    return NotificationPage(**page)
 
 
 @router.post("/read-all", response=ReadAllOut, summary="Mark all my notifications read")

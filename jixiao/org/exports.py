@@ -17,6 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from jixiao.core.models import Role
+from jixiao.core.xlsx import safe_sheet
 from jixiao.org.importers import (
     CHOICE_FIELDS,
     CUSTOM_PREFIX,
@@ -176,7 +177,7 @@ def employee_export(
         from openpyxl.cell import WriteOnlyCell
 
         workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("员工"))
+        sheet = safe_sheet(workbook.create_sheet(_("员工")))
         sheet.append([header for _name, header in columns])
         for row in _rows(viewer, filters, sort):
             cells: list[Any] = []
