@@ -33,7 +33,7 @@ def _reader(request: HttpRequest) -> Any:
 class EventFilters(Schema):
     date_from: dt.date | None = Field(None, description="first day, in the caller's time zone")
     date_to: dt.date | None = Field(None, description="last day (inclusive)")
-    actor: int | None = Field(None, description="user id of the actor")
+    actor: int | None = Field(None, ge=1, le=2**63 - 1, description="user id of the actor")
     action: str = Field("", max_length=100, description="exact, or a prefix ending in * or .")
     object_type: str = Field("", max_length=100, description="e.g. org.employee")
     object_id: str = Field("", max_length=64)

@@ -77,7 +77,7 @@ def _insert_events(events: list[AuditEvent]) -> None:
         "previous_hash", "hash",
     )  # fmt: skip
     table = ops.quote_name(AuditEvent._meta.db_table)
-    names = ", ".join(ops.quote_name(AuditEvent._meta.get_field(c).column) for c in columns)
+    names = ", ".join(ops.quote_name(c) for c in columns)  # the field names are the columns
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
     rows = [
         (

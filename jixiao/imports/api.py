@@ -185,13 +185,13 @@ def batch_get(request: HttpRequest, batch_id: int) -> dict[str, Any]:
 class ExportQuery(Schema):
     format: Literal["csv", "xlsx"] = "csv"
     q: str = ""
-    department: int | None = None
+    department: int | None = Field(None, ge=1, le=2**63 - 1)
     include_subdepartments: bool = True
     status: list[Literal["probation", "active", "on_leave", "left"]] = Field(default_factory=list)
     job_family: str = ""
     employment_type: str = ""
     working_hour_system: str = ""
-    tag: int | None = None
+    tag: int | None = Field(None, ge=1, le=2**63 - 1)
     custom_field: str = ""
     custom_value: str = ""
     hired_from: dt.date | None = None

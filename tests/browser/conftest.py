@@ -27,8 +27,10 @@ BROWSER_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "browser"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per module: Playwright allows one sync instance per thread at a
+    time, and other modules' browser tests start their own after this one stops."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
