@@ -266,7 +266,7 @@ def user_role_change(*, user: User, role: str, actor: User, reason: str = "") ->
     """Change a user's role: a permission change, audited with before/after and reason."""
     if role not in COMPANY_ROLES or user.company_id is None:
         raise ServiceError(_("无效的角色。"), fields={"role": [_("请选择一个有效的角色。")]})
-    user = User.objects.select_for_update().select_related("company").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("company").get(pk=user.pk)
     if user.role == role:
         return user
     if role != Role.HR_ADMIN:
@@ -288,7 +288,7 @@ def user_role_change(*, user: User, role: str, actor: User, reason: str = "") ->
 @transaction.atomic
 def user_set_active(*, user: User, is_active: bool, actor: User, reason: str = "") -> User:
     """Deactivate or reactivate a login; users are never deleted (the audit chain keeps them)."""
-    user = User.objects.select_for_update().select_related("company").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("company").get(pk=user.pk)
     if user.is_active == is_active:
         return user
     if not is_active:
