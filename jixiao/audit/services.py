@@ -53,12 +53,12 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Only the fields that changed, as {field: [before, after]}."""
-    keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-    return {
-        key: [_json_value(before.get(key)), _json_value(after.get(key))]
-        for key in keys
-        if _json_value(before.get(key)) != _json_value(after.get(key))
-    }
+    changes: dict[str, list[Any]] = {}
+    for key in dict.fromkeys([*before.keys(), *after.keys()]):
+        old, new = _json_value(before.get(key)), _json_value(after.get(key))
+        if old != new:
+            changes[key] = [old, new]
+    return changes
 
 
 BULK_BATCH_SIZE = 1000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -42,10 +42,7 @@ def navigation_for(request: HttpRequest) -> list[dict[str, object]]:
             continue
         if item.permission and not request.user.has_perm(item.permission):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            continue
+        url = reverse(item.url_name)
         active = request.path == url or (url != "/" and request.path.startswith(url))
         items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
     return items
