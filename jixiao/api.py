@@ -245,6 +245,7 @@ api = JixiaoAPI(
 
 
 def _register_routers() -> None:
+    from jixiao.attendance.api import router as attendance_router
     from jixiao.audit.api import router as audit_router
     from jixiao.core.api import router as core_router
     from jixiao.imports.api import router as imports_router
@@ -256,6 +257,7 @@ def _register_routers() -> None:
     api.add_router("/imports", imports_router)
     api.add_router("/audit", audit_router)
     api.add_router("/notifications", notifications_router)
+    api.add_router("/attendance", attendance_router)
 
 
 _register_routers()

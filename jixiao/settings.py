@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "jixiao.org",
     "jixiao.imports",
     "jixiao.notifications",
+    "jixiao.attendance",
     "jixiao.web",
 ]
 

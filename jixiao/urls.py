@@ -9,5 +9,6 @@ urlpatterns = [
     path("imports/", include("jixiao.imports.urls")),
     path("audit/", include("jixiao.audit.urls")),
     path("notifications/", include("jixiao.notifications.urls")),
+    path("attendance/", include("jixiao.attendance.urls")),
     path("", include("jixiao.web.urls")),
 ]

@@ -1,0 +1,21 @@
+"""Object rules of attendance: who sees whose days and who decides whose requests."""
+
+from __future__ import annotations
+
+import rules
+
+from jixiao.core.rules import is_hr_admin, is_manager, reads_whole_company
+from jixiao.org.rules import is_in_company, is_self, manages_employee
+
+# Objects are Employee rows: "may this user ... this employee's attendance".
+can_view_attendance = is_in_company & (
+    reads_whole_company | is_self | (is_manager & manages_employee)
+)
+# Deciding requests, editing the roster: the person's manager (never for oneself) or HR.
+can_manage_attendance = is_in_company & (is_hr_admin | (is_manager & manages_employee & ~is_self))
+
+rules.add_perm("attendance.view_attendance", can_view_attendance)
+rules.add_perm("attendance.manage_attendance", can_manage_attendance)
+rules.add_perm("attendance.punch", is_in_company & is_self)
+# Company-wide set-up: calendars, working-hour rules, policies, month close.
+rules.add_perm("attendance.administer", is_hr_admin)
