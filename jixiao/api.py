@@ -8,6 +8,7 @@ happens outside them (unknown paths, 405, token refusals, crashes).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.core.exceptions import (
@@ -20,6 +21,7 @@ from django.core.exceptions import (
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django_scopes.exceptions import ScopeError
 from ninja import NinjaAPI, Swagger
@@ -50,7 +52,45 @@ class JsonParser(Parser):
         content_type = request.content_type or ""
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise UnsupportedMediaType(content_type)
-        return super().parse_body(request)
+        body = super().parse_body(request)
+        _refuse_control_characters(body, ("body", "body"))  # as ninja: source, param
+        return body
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> DictStrAny:
+        query = super().parse_querydict(data, list_fields, request)
+        _refuse_control_characters(query, ("query",))
+        return query
+
+
+# C0 control characters other than tab, line feed and carriage return: PostgreSQL
+# cannot store NUL in text, and none of them belongs in a name, a label or a reason.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(value: Any, loc: tuple[str | int, ...]) -> None:
+    """Answer 422 naming the field when any string (or key) in the input has one."""
+    errors: list[DictStrAny] = []
+
+    def walk(item: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(item, str):
+            if _CONTROL_CHARACTERS.search(item):
+                errors.append({"loc": path, "msg": _("不能包含控制字符。"), "type": "value_error"})
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and _CONTROL_CHARACTERS.search(key):
+                    errors.append(
+                        {"loc": path, "msg": _("字段名不能包含控制字符。"), "type": "value_error"}
+                    )
+                walk(child, (*path, key))
+        elif isinstance(item, list):
+            for index, child in enumerate(item):
+                walk(child, (*path, index))
+
+    walk(value, loc)
+    if errors:
+        raise NinjaValidationError(errors)
 
 
 class OfflineSwagger(Swagger):
@@ -194,6 +234,9 @@ def _install_error_handlers(target: NinjaAPI) -> None:
 
     @target.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, NinjaValidationError):
+            # Raised by JsonParser (control characters); ninja wraps parser errors in a 400.
+            return on_validation(request, exc.__cause__)
         if isinstance(exc.__cause__, UnsupportedMediaType):
             message = _("请求体必须是 JSON（application/json）。")
             return error(request, 415, "unsupported_media_type", message)

@@ -249,3 +249,29 @@ def test_middleware_leaves_complete_errors_successes_and_web_pages_alone() -> No
     assert _through_middleware("/api/v1/me", ok) is ok
     page = HttpResponse("<h1>nope</h1>", status=404)
     assert _through_middleware("/org/employees/1/", page) is page
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "tab\x01", "\x1b[31mred"])
+def test_control_characters_in_a_body_string_are_a_422_naming_the_field(
+    hr: Client, bad: str
+) -> None:
+    """PostgreSQL cannot store NUL, and no name or reason needs an escape character."""
+    response = hr.post(
+        "/api/probe/things", {"name": bad, "size": 1}, content_type="application/json"
+    )
+    body = assert_error(response, 422, "invalid")
+    assert list(body["fields"]) == ["name"]
+
+
+def test_tabs_and_line_breaks_in_a_body_string_are_fine(hr: Client) -> None:
+    response = hr.post(
+        "/api/probe/things",
+        {"name": "两行\n\t说明\r\n", "size": 1},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+
+
+def test_control_characters_in_a_query_parameter_are_a_422_naming_it(hr: Client) -> None:
+    body = assert_error(hr.get("/api/probe/raw-things?page=1%00"), 422, "invalid")
+    assert list(body["fields"]) == ["page"]
