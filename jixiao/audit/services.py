@@ -61,43 +61,54 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return changes
 
 
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _json_changes(changes: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``_json_value(dict(changes or {}))``, without the recursion for the usual shape.
+
+    A changes dict is ``{field: [before, after]}`` and both sides are nearly always
+    plain text, numbers or ``None``: such a pair is copied as it is; anything else goes
+    through ``_json_value``. The result (keys, order, types) is the same either way, so
+    the hashed JSON is too.
+    """
+    result: dict[str, Any] = {}
+    if not changes:
+        return result
+    plain = _PLAIN_TYPES
+    for key, value in changes.items():
+        kind = type(value)
+        if (kind is list or kind is tuple) and len(value) == 2:
+            old, new = value
+            if type(old) in plain and type(new) in plain:
+                result[key if type(key) is str else str(key)] = [old, new]
+                continue
+        result[str(key)] = _json_value(value)
+    return result
+
+
 BULK_BATCH_SIZE = 1000
 
+_EVENT_COLUMNS = (
+    "company_id", "sequence", "occurred_at", "actor_id", "actor_label", "action",
+    "object_type", "object_id", "object_repr", "changes", "reason", "ip_address",
+    "previous_hash", "hash",
+)  # fmt: skip
+"""The columns ``_insert_events`` writes, in the order of its row tuples."""
 
-def _insert_events(events: list[AuditEvent]) -> None:
-    """Insert events with one ``executemany``: ``bulk_create`` spends most of an import's
-    audit time preparing each field of each row; these columns need only three adapters."""
-    if not events:
+
+def _insert_events(rows: list[tuple[Any, ...]]) -> None:
+    """Insert event rows (``_EVENT_COLUMNS``, values already adapted for the database)
+    with one ``executemany``: ``bulk_create`` spends most of an import's audit time
+    building a model instance per event and preparing each of its fields."""
+    if not rows:
         return
     connection = connections[router.db_for_write(AuditEvent)]
     ops = connection.ops
-    columns = (
-        "company_id", "sequence", "occurred_at", "actor_id", "actor_label", "action",
-        "object_type", "object_id", "object_repr", "changes", "reason", "ip_address",
-        "previous_hash", "hash",
-    )  # fmt: skip
     table = ops.quote_name(AuditEvent._meta.db_table)
-    names = ", ".join(ops.quote_name(c) for c in columns)  # the field names are the columns
-    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
-    rows = [
-        (
-            e.company_id,
-            e.sequence,
-            ops.adapt_datetimefield_value(e.occurred_at),
-            e.actor_id,
-            e.actor_label,
-            e.action,
-            e.object_type,
-            e.object_id,
-            e.object_repr,
-            ops.adapt_json_value(e.changes, None),
-            e.reason,
-            ops.adapt_ipaddressfield_value(e.ip_address),
-            e.previous_hash,
-            e.hash,
-        )
-        for e in events
-    ]
+    names = ", ".join(ops.quote_name(c) for c in _EVENT_COLUMNS)  # field names are the columns
+    marks = ", ".join(["%s"] * len(_EVENT_COLUMNS))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -169,7 +180,7 @@ def audit_record(
             object_type=object_type,
             object_id=object_id,
             object_repr=object_repr[:300],
-            changes=_json_value(dict(changes or {})),
+            changes=_json_changes(changes),
             reason=reason,
             ip_address=ip_address,
             previous_hash=head.last_hash,
@@ -227,45 +238,75 @@ def audit_record_many(
     reason: str = "",
     ip_address: str | None = None,
 ) -> int:
-    """Append many events in one locked pass, inserted 1,000 at a time; returns how many."""
+    """Append many events in one locked pass, inserted 1,000 at a time; returns how many.
+
+    Each event is hashed from the same ``ChainLink`` that ``event_link`` gives for the
+    stored row, built directly from the entry instead of through an ``AuditEvent``
+    instance; the columns shared by all events are adapted for the database once.
+    """
     if ip_address is None:
         ip_address = current_ip()
     ip_address = _clean_ip(ip_address)
+    connection = connections[router.db_for_write(AuditEvent)]
+    ops = connection.ops
     with scopes_disabled():
         head = _locked_head(company)
         now = timezone.now()
-        events: list[AuditEvent] = []
+        occurred_at = now.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        db_occurred_at = ops.adapt_datetimefield_value(now)
+        db_ip_address = ops.adapt_ipaddressfield_value(ip_address)
+        company_id = company.pk
+        actor_id = actor.pk if actor is not None and actor.pk else None
+        actor_label = (str(actor) if actor is not None else "system")[:200]
+        rows: list[tuple[Any, ...]] = []
         written = 0
         previous = head.last_hash
         sequence = head.last_sequence
-        actor_id = actor.pk if actor is not None and actor.pk else None
-        actor_label = (str(actor) if actor is not None else "system")[:200]
         for entry in entries:
             sequence += 1
-            event = AuditEvent(
-                company=company,
+            object_repr = entry.object_repr[:300]
+            changes = _json_changes(entry.changes)
+            link = ChainLink(
+                company_id=company_id,
                 sequence=sequence,
-                occurred_at=now,
+                occurred_at=occurred_at,
                 actor_id=actor_id,
                 actor_label=actor_label,
                 action=entry.action,
                 object_type=entry.object_type,
                 object_id=entry.object_id,
-                object_repr=entry.object_repr[:300],
-                changes=_json_value(dict(entry.changes or {})),
+                object_repr=object_repr,
+                changes=changes,
                 reason=reason,
                 ip_address=ip_address,
                 previous_hash=previous,
             )
-            event.hash = link_hash(event_link(event))
-            previous = event.hash
-            events.append(event)
-            if len(events) == BULK_BATCH_SIZE:
-                _insert_events(events)
-                written += len(events)
-                events = []
-        _insert_events(events)
-        written += len(events)
+            digest = link_hash(link)
+            rows.append(
+                (
+                    company_id,
+                    sequence,
+                    db_occurred_at,
+                    actor_id,
+                    actor_label,
+                    entry.action,
+                    entry.object_type,
+                    entry.object_id,
+                    object_repr,
+                    ops.adapt_json_value(changes, None),
+                    reason,
+                    db_ip_address,
+                    previous,
+                    digest,
+                )
+            )
+            previous = digest
+            if len(rows) == BULK_BATCH_SIZE:
+                _insert_events(rows)
+                written += len(rows)
+                rows = []
+        _insert_events(rows)
+        written += len(rows)
         if written:
             head.last_sequence = sequence
             head.last_hash = previous

@@ -13,9 +13,10 @@ and ``commit``, called by ``jixiao.imports.services``.
 from __future__ import annotations
 
 import contextlib
+import gc
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -151,6 +152,27 @@ class CommitResult:
 
 
 Progress = Callable[[int, int], None]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one bulk step (also a decorator).
+
+    Cleaning, planning and writing a roster allocate hundreds of thousands of small
+    objects that live until the step ends, and the collector keeps walking them (a full
+    collection walks the whole heap, the application's modules included): about a
+    second of a 10,000-row import went there.
+    Reference counting still frees everything outside a cycle, and the collector
+    resumes (and catches up) when the step ends, also on an exception. It is
+    process-wide, so use it around a bounded step, as the importers do.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Importer(ABC):
@@ -317,6 +339,7 @@ def columns_of(mapping: Mapping[str, str]) -> dict[str, str]:
     return {target: header for header, target in mapping.items() if target}
 
 
+@gc_paused()
 def clean_rows(
     table: Table, mapping: Mapping[str, str], fields: Sequence[FieldSpec]
 ) -> list[CleanRow]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.api_errors import ServiceError
@@ -55,6 +58,128 @@ def apply_service_error(
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+@dataclass
+class Control:
+    """One bound field as plain values: a template draws it without widget templates.
+
+    Rendering a choice widget through Django's templates costs one template per option
+    (plus one for its attributes); a list page with a few hundred departments spent most
+    of its time there. ``kind`` is "input", "checkbox", "select" or "checkboxes";
+    ``attrs`` holds the rendered attributes other than ``value``/``checked`` (for a
+    checkbox group: those of the wrapping element, ``option_attrs`` those of each box);
+    each option is ``(value, label, selected, id)`` (``id`` only for checkbox groups);
+    a select's options are also drawn once, as ``options_html``.
+    """
+
+    name: str
+    kind: str
+    label: str
+    label_for: str
+    attrs: SafeString
+    option_attrs: SafeString = field(default_factory=SafeString)
+    options_html: SafeString = field(default_factory=SafeString)
+    value: str | None = None
+    checked: bool = False
+    hidden: bool = False
+    wide: bool = False
+    options: list[tuple[str, str, bool, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _attrs(attrs: Mapping[str, Any]) -> SafeString:
+    """HTML attributes in the given order, like a widget's: ``True`` bare, ``False``/``None``
+    left out."""
+    pairs = [(k, v) for k, v in attrs.items() if v is not True and v is not False and v is not None]
+    bare = [(k,) for k, v in attrs.items() if v is True]
+    return format_html(
+        "{}{}", format_html_join("", ' {}="{}"', pairs), format_html_join("", " {}", bare)
+    )
+
+
+_SELECTED = SafeString(" selected")
+
+
+def _plain_choices(choices: Iterable[Any]) -> list[tuple[str, str]]:
+    result = []
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            raise TypeError("grouped choices are not supported by plain controls")
+        result.append(("" if value is None else str(value), str(label)))
+    return result
+
+
+def plain_controls(form: forms.Form, names: Sequence[str]) -> list[Control]:
+    """The named fields of a form as ``Control`` values, drawn by org/_controls.html.
+
+    The values, ids, attributes and selected options are what Django's widgets would
+    render (the same ``format_value``/``check_test``/attribute logic); only the
+    templates are skipped. Widgets other than the plain ones raise ``TypeError``.
+    """
+    controls = []
+    for name in names:
+        bf = form[name]
+        widget = bf.field.widget
+        attrs = bf.build_widget_attrs(widget.attrs)
+        if bf.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", bf.auto_id)
+        value = bf.value()
+        control = Control(
+            name=name,
+            kind="input",
+            label=str(bf.label),
+            label_for=bf.id_for_label,
+            attrs=SafeString(""),
+            hidden=widget.is_hidden,
+            errors=[str(e) for e in bf.errors],
+        )
+        if isinstance(widget, forms.CheckboxSelectMultiple):
+            selected = set(widget.format_value(value))
+            base = attrs.get("id", "")
+            control.kind = "checkboxes"
+            control.wide = True
+            control.options = [
+                (v, label, v in selected, f"{base}_{index}" if base else "")
+                for index, (v, label) in enumerate(_plain_choices(widget.choices))
+            ]
+            outer: dict[str, Any] = {"id": base} if base else {}
+            if "class" in attrs:
+                outer["class"] = attrs["class"]
+            control.attrs = _attrs(outer)
+            option_attrs = {k: v for k, v in attrs.items() if k != "id"}
+            control.option_attrs = _attrs(
+                {"type": "checkbox", "name": bf.html_name, **option_attrs}
+            )
+        elif isinstance(widget, forms.Select) and not widget.allow_multiple_selected:
+            wanted = set(widget.format_value(value))
+            options = []
+            found = False
+            for v, label in _plain_choices(widget.choices):
+                is_selected = not found and v in wanted
+                found = found or is_selected
+                options.append((v, label, is_selected, ""))
+            control.kind = "select"
+            control.options = options
+            # Hundreds of departments: one join in Python beats a template loop over them.
+            control.options_html = format_html_join(
+                "",
+                '\n  <option value="{}"{}>{}</option>',
+                ((v, _SELECTED if chosen else "", label) for v, label, chosen, _id in options),
+            )
+            control.attrs = _attrs({"name": bf.html_name, **attrs})
+        elif isinstance(widget, forms.CheckboxInput):
+            control.kind = "checkbox"
+            control.checked = bool(widget.check_test(value))
+            control.value = widget.format_value(value)
+            control.attrs = _attrs({"type": "checkbox", "name": bf.html_name, **attrs})
+        elif isinstance(widget, forms.widgets.Input) and not isinstance(widget, forms.FileInput):
+            control.value = widget.format_value(value)
+            control.attrs = _attrs({"type": widget.input_type, "name": bf.html_name, **attrs})
+        else:
+            raise TypeError(f"{type(widget).__name__} has no plain control")
+        controls.append(control)
+    return controls
 
 
 class EmployeeFilterForm(forms.Form):

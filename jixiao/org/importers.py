@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections, router
+from django.db.models import Field as DjangoField
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +52,7 @@ from jixiao.imports.engine import (
     Progress,
     RowOutcome,
     chunks,
+    gc_paused,
     register,
 )
 from jixiao.org.models import (
@@ -562,6 +565,7 @@ class EmployeeImporter(Importer):
 
     # -- planning ---------------------------------------------------------------------------
 
+    @gc_paused()
     def plan(self, rows: list[CleanRow], columns: Mapping[str, str]) -> ImportPlan:
         self.fields()
         ctx = _Context(self.company)
@@ -1068,6 +1072,7 @@ class EmployeeImporter(Importer):
 
     # -- writing ---------------------------------------------------------------------------
 
+    @gc_paused()
     def commit(
         self, plan: ImportPlan, *, reason: str, progress: Progress | None = None
     ) -> CommitResult:
@@ -1172,25 +1177,18 @@ class EmployeeImporter(Importer):
             levels[depth_of(write.number)].append(write)
         now = timezone.now()
         created: list[tuple[EmployeeWrite, Employee]] = []
+        builder = _EmployeeBuilder(company_id=company.pk, now=now)
         for level in sorted(levels):
             for chunk in chunks(levels[level], self.chunk_size):
-                objs = []
-                for write in chunk:
-                    data = {
-                        **DEFAULTS,
-                        **{k: resolve(v, created_ids) for k, v in write.values.items()},
-                    }
-                    objs.append(
-                        Employee(
-                            company=company,
-                            employee_number=write.number,
-                            custom_fields=write.custom_fields or {},
-                            created_at=now,
-                            updated_at=now,
-                            **data,
-                        )
+                objs = [
+                    builder.build(
+                        number=write.number,
+                        custom_fields=write.custom_fields or {},
+                        values={k: resolve(v, created_ids) for k, v in write.values.items()},
                     )
-                Employee.objects.bulk_create(objs)
+                    for write in chunk
+                ]
+                _insert_employees(objs, company_id=company.pk)
                 for write, obj in zip(chunk, objs, strict=True):
                     created_ids[write.number] = obj.pk
                     payload.employee_numbers[obj.pk] = write.number
@@ -1296,6 +1294,106 @@ class EmployeeImporter(Importer):
 
 
 _RELATIONS = ("department", "manager", "position", "work_location")
+
+
+class _EmployeeBuilder:
+    """New ``Employee`` instances built from positional values (the fast path of
+    ``Model.__init__``): a roster of thousands spent over a second in keyword
+    construction. Unset fields take their defaults, ``DEFAULTS`` the importer's."""
+
+    def __init__(self, *, company_id: int, now: dt.datetime) -> None:
+        fields = Employee._meta.concrete_fields
+        self.index = {f.attname: i for i, f in enumerate(fields)}
+        base = [None if f.primary_key else f.get_default() for f in fields]
+        for attname, value in {
+            **DEFAULTS,
+            "company_id": company_id,
+            "created_at": now,
+            "updated_at": now,
+        }.items():
+            base[self.index[attname]] = value
+        self.base = base
+        self.number_at = self.index["employee_number"]
+        self.custom_at = self.index["custom_fields"]
+
+    def build(
+        self, *, number: str, custom_fields: dict[str, Any], values: Mapping[str, Any]
+    ) -> Employee:
+        row = self.base.copy()
+        index = self.index
+        for attname, value in values.items():
+            row[index[attname]] = value
+        row[self.number_at] = number
+        row[self.custom_at] = custom_fields
+        return Employee(*row)  # type: ignore[misc]  # the stubs check positional args one by one
+
+
+def _insert_employees(objs: list[Employee], *, company_id: int) -> None:
+    """Insert new employees with one ``executemany`` and give each its primary key.
+
+    What ``bulk_create`` does (each field's ``pre_save`` and ``get_db_prep_save``)
+    without compiling an SQL statement per 40 rows, which was most of an import's
+    write time. Text and integer values, and ``None`` outside JSON, need no adapting
+    on any backend and skip it. The keys are read back by 工号, unique in a company.
+    """
+    if not objs:
+        return
+    connection = connections[router.db_for_write(Employee)]
+    ops = connection.ops
+    fields = [f for f in Employee._meta.concrete_fields if not f.primary_key]
+    columns = []
+    for f in fields:
+        target = f.target_field if f.is_relation else f  # type: ignore[attr-defined]
+        internal = target.get_internal_type()
+        plain: tuple[type, ...] = ()
+        if internal in _TEXT_TYPES:
+            plain = (str,)
+        elif internal in _INTEGER_TYPES:
+            plain = (int,)
+        pre_save = f.pre_save if type(f).pre_save is not DjangoField.pre_save else None
+        columns.append((f.attname, plain, internal != "JSONField", pre_save, f.get_db_prep_save))
+    rows = []
+    for obj in objs:
+        row = []
+        for attname, plain, none_ok, pre_save, prepare in columns:
+            value = pre_save(obj, True) if pre_save else getattr(obj, attname)
+            if not ((value is None and none_ok) or type(value) in plain):
+                value = prepare(value, connection)
+            row.append(value)
+        rows.append(row)
+    table = ops.quote_name(Employee._meta.db_table)
+    names = ", ".join(ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+    keys: dict[str, int] = {}
+    numbers = [obj.employee_number for obj in objs]
+    for part in chunks(numbers, 500):
+        keys.update(
+            Employee._base_manager.using(connection.alias)
+            .filter(company_id=company_id, employee_number__in=part)
+            .values_list("employee_number", "pk")
+        )
+    for obj in objs:
+        obj.pk = keys[obj.employee_number]
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+_TEXT_TYPES = frozenset({"CharField", "TextField", "SlugField", "EmailField", "URLField"})
+_INTEGER_TYPES = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+    }
+)
 
 
 _EMPTY: tuple[Any, ...] = (None, "", [], {})

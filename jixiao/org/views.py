@@ -64,6 +64,9 @@ def _require(request: HttpRequest, perm: str, obj: Any = None) -> Any:
 # --- Employees -----------------------------------------------------------------------
 
 
+MAIN_FILTERS = ("q", "department", "include_subdepartments", "status", "sort")
+"""Filters always shown (``sort`` is a hidden input)."""
+
 MORE_FILTERS = (
     "job_family",
     "employment_type",
@@ -103,9 +106,18 @@ def _sort_headers(request: HttpRequest, sort: str) -> list[dict[str, Any]]:
     return headers
 
 
+def _choice_labels(name: str) -> dict[Any, str]:
+    """An employee field's choice labels in the active language, translated once:
+    ``get_<field>_display`` translates every label of the field on each call."""
+    field = Employee._meta.get_field(name)
+    return {value: str(label) for value, label in field.flatchoices}  # type: ignore[union-attr]
+
+
 def _list_rows(page: selectors.EmployeePage) -> list[dict[str, Any]]:
     """Plain rows for the table: cheap for the template engine, salary only where allowed."""
     detail = reverse("org:employee_detail", args=[0]).removesuffix("0/")
+    statuses = _choice_labels("status")
+    hours = _choice_labels("working_hour_system")
     return [
         {
             "url": f"{detail}{e.pk}/",
@@ -117,8 +129,8 @@ def _list_rows(page: selectors.EmployeePage) -> list[dict[str, Any]]:
             "manager": e.manager.name if e.manager else "—",
             "hire_date": e.hire_date.isoformat(),
             "status": e.status,
-            "status_label": e.get_status_display(),
-            "hours": e.get_working_hour_system_display(),
+            "status_label": statuses.get(e.status, e.status),
+            "hours": hours.get(e.working_hour_system, e.working_hour_system),
             "tags": [t.name for t in e.tag_list],  # type: ignore[attr-defined]
             "salary": e.base_salary if e.pk in page.salary_visible else None,
         }
@@ -146,12 +158,15 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "sort_headers": _sort_headers(request, sort),
         "show_salary": bool(page.salary_visible),
-        "more_filter_names": MORE_FILTERS,
         "more_filters_open": any(request.GET.get(name) for name in MORE_FILTERS),
         "can_add": viewer.has_perm("org.add_employee"),
     }
     htmx = request.htmx  # type: ignore[attr-defined]
     partial = bool(htmx) and not htmx.history_restore_request
+    if not partial:
+        # Plain values, not widgets: the filter form is drawn without widget templates.
+        context["main_filters"] = forms.plain_controls(form, MAIN_FILTERS)
+        context["more_filters"] = forms.plain_controls(form, MORE_FILTERS)
     template = "org/_employee_table.html" if partial else "org/employee_list.html"
     response = render(request, template, context)
     # The same URL answers with a page or a fragment: caches must keep them apart.
