@@ -20,6 +20,9 @@ from typing import Any
 BENCHMARKS = {
     "import": "bench.bench_import",
     "employee_list": "bench.bench_employee_list",
+    "punch_import": "bench.bench_punch_import",
+    "attendance_month": "bench.bench_attendance_month",
+    "day_recompute": "bench.bench_day_recompute",
 }
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 

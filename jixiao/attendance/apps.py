@@ -8,4 +8,8 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("考勤与排班")
 
     def ready(self) -> None:
-        from jixiao.attendance import rules  # noqa: F401  (registers object permissions)
+        from jixiao.attendance import (
+            rules,  # noqa: F401  (registers object permissions)
+            tasks_calendars,  # noqa: F401  (registers the daily job)
+            tasks_requests,  # noqa: F401  (registers the nightly leave expiries)
+        )

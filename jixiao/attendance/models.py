@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.attendance.engine import DayKind, DayStatus, System
+from jixiao.core.models import Company
 from jixiao.org.models import CompanyOwned, Department, Employee, Position, WorkLocation
 
 USER = settings.AUTH_USER_MODEL
@@ -386,6 +387,9 @@ class Punch(CompanyOwned):
         API = "api", _("接口")
         CORRECTION = "correction", _("补卡")
 
+    # Bulk device imports insert a million rows: the composite indexes below lead with
+    # company, so the foreign key's own index would only slow them down.
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
     employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(_("打卡时间"))
     source = models.CharField(_("来源"), max_length=12, choices=Source.choices)
@@ -402,7 +406,7 @@ class Punch(CompanyOwned):
     note = models.CharField(_("备注"), max_length=500, blank=True)
     voided = models.BooleanField(_("已作废"), default=False)
     created_by = models.ForeignKey(
-        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -565,6 +569,8 @@ class LeaveType(CompanyOwned):
     carry_over_expiry_months = models.PositiveIntegerField(_("结转有效期（月）"), default=3)
     requires_attachment = models.BooleanField(_("需要附件"), default=False)
     half_day_allowed = models.BooleanField(_("可请半天"), default=True)
+    # Maternity leave (产假) runs in calendar days, holidays included; others in workdays.
+    counts_calendar_days = models.BooleanField(_("按自然日计算"), default=False)
     counts_as_attendance = models.BooleanField(_("计入出勤"), default=True)
     active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveIntegerField(default=0)
@@ -719,6 +725,8 @@ class AttendancePolicy(CompanyOwned):
 class DailyAttendance(CompanyOwned):
     """The engine's result for one employee-day, with its explanation (recomputable)."""
 
+    # Written in bulk for a whole month; the composite indexes lead with company.
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
     employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
     date = models.DateField(_("日期"))
     day_kind = models.CharField(_("日历类型"), max_length=20, choices=DayKindChoice.choices)

@@ -57,6 +57,14 @@ def _check_time_zone(time_zone: str) -> None:
         )
 
 
+def _work_calendars_seed(*, company: Company, today: dt.date, actor: User) -> None:
+    """A new company starts with China's calendar for this year and next (attendance)."""
+    from jixiao.attendance.services.calendars import calendar_ensure_years
+
+    with scope(company=company):
+        calendar_ensure_years(company=company, today=today, actor=actor)
+
+
 @transaction.atomic
 def company_signup(
     *,
@@ -106,6 +114,7 @@ def company_signup(
             hire_date=today,
             department=root,
         )
+    _work_calendars_seed(company=company, today=today, actor=admin)
     audit_record(
         company=company,
         actor=admin,

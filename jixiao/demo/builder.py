@@ -17,6 +17,7 @@ from django_scopes import scope, scopes_disabled
 from jixiao.audit.models import AuditChainHead, AuditEvent
 from jixiao.audit.services import AuditEntry, audit_record_many, diff, snapshot
 from jixiao.core.models import Company, Role, User
+from jixiao.demo.attendance import attendance_demo_build
 from jixiao.demo.companies import (
     COMPANIES,
     DEMO_PASSWORD,
@@ -408,6 +409,7 @@ def demo_build(*, password: str = DEMO_PASSWORD) -> list[Company]:
     """Create the four demo companies and the platform admin; returns the companies."""
     password_hash = make_password(password)
     companies = [_build_company(spec, password_hash) for spec in COMPANIES]
+    attendance_demo_build(companies)
     if not User.objects.filter(username=PLATFORM_ADMIN_USERNAME).exists():
         User.objects.create(
             username=PLATFORM_ADMIN_USERNAME,

@@ -23,6 +23,16 @@ def url_or_none(name: str) -> str | None:
         return None
 
 
+def _calendar_warnings(user: User) -> list[Any]:
+    """From November: next year's work calendar still provisional (attendance's selector)."""
+    from jixiao.attendance.selectors.calendars import calendar_warnings
+    from jixiao.attendance.services.calendars import company_today
+
+    company = user.company
+    assert company is not None
+    return calendar_warnings(company, company_today(company))
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -38,6 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
             context["probation_ending"] = list(selectors.probation_ending(viewer=user))
             context["recent_events"] = list(selectors.recent_audit_events(viewer=user))
             context["audit_url"] = url_or_none("audit:event_list")
+            context["calendar_warnings"] = _calendar_warnings(user)
     else:
         if user.role == Role.MANAGER:
             context["team"] = list(selectors.manager_team(viewer=user))

@@ -53,9 +53,16 @@ def test_hr_reads_the_docs_and_tries_an_endpoint(world: World, live_server: Any)
         page.on("pageerror", lambda e: problems.append(str(e)))
 
         page.goto(f"{base}/api/v1/docs")
+        # Tags start collapsed; every area's tag is listed.
+        expect(page.locator("#operations-tag-attendance-results")).to_be_visible(timeout=15000)
+        assert page.locator(".opblock-tag").count() > 10
+        page.locator("#operations-tag-org").click()
+        expect(page.locator("[id^=operations-org-]").nth(20)).to_be_visible(timeout=15000)
+        page.locator("#operations-tag-attendance-results").click()
+        expect(page.locator("[id^=operations-attendance-results-]").nth(5)).to_be_visible()
+        page.locator("#operations-tag-me").click()
         operation = page.locator("#operations-me-jixiao_core_api_me")
         expect(operation).to_be_visible(timeout=15000)
-        assert page.locator(".opblock").count() > 10
         operation.locator(".opblock-summary").click()
         operation.get_by_role("button", name="Try it out").click()
         operation.get_by_role("button", name="Execute").click()

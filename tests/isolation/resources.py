@@ -123,6 +123,177 @@ def _import_batch(company: Company, member: User) -> Model:
         )
 
 
+def _work_schedule(company: Company, member: User) -> Model:
+    from jixiao.attendance.models import WorkSchedule
+
+    with scopes_disabled():
+        return WorkSchedule.objects.create(
+            company=company, name=f"工时规则{_n()}", system="standard", blocks=[["09:00", "18:00"]]
+        )
+
+
+def _shift_type(company: Company, member: User) -> Model:
+    from jixiao.attendance.models import ShiftType
+
+    with scopes_disabled():
+        return ShiftType.objects.create(
+            company=company, code=f"S{_n()}", name="班次", blocks=[["08:00", "16:00"]]
+        )
+
+
+def _rotation(company: Company, member: User) -> Model:
+    from jixiao.attendance.models import RotationPattern
+
+    shift = _shift_type(company, member)
+    with scopes_disabled():
+        code = str(getattr(shift, "code", ""))
+        return RotationPattern.objects.create(
+            company=company, name=f"轮班{_n()}", sequence=[code, ""]
+        )
+
+
+def _schedule_assignment(company: Company, member: User) -> Model:
+    import datetime as dt
+
+    from jixiao.attendance.models import ScheduleAssignment
+
+    schedule = _work_schedule(company, member)
+    with scopes_disabled():
+        return ScheduleAssignment.objects.create(
+            company=company,
+            schedule=schedule,
+            employee=Employee.objects.get(user=member),
+            start_date=dt.date(2026, 1, 1),
+        )
+
+
+def _shift_swap(company: Company, member: User) -> Model:
+    import datetime as dt
+
+    from jixiao.attendance.models import ShiftSwapRequest
+
+    with scopes_disabled():
+        person = Employee.objects.get(user=member)
+        return ShiftSwapRequest.objects.create(
+            company=company,
+            requester=person,
+            counterpart=person,
+            requester_date=dt.date(2026, 3, 2),
+            counterpart_date=dt.date(2026, 3, 3),
+        )
+
+
+def _leave_type(company: Company, member: User) -> Model:
+    from jixiao.attendance.models import LeaveType
+
+    with scopes_disabled():
+        n = _n()
+        return LeaveType.objects.create(company=company, code=f"leave-{n}", name=f"假期{n}")
+
+
+def _leave_request(company: Company, member: User) -> Model:
+    import datetime as dt
+
+    from jixiao.attendance.models import LeaveRequest
+
+    leave_type = _leave_type(company, member)
+    with scopes_disabled():
+        return LeaveRequest.objects.create(
+            company=company,
+            employee=Employee.objects.get(user=member),
+            leave_type=leave_type,
+            start=dt.datetime(2026, 3, 2, 1, tzinfo=dt.UTC),
+            end=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC),
+            days=1,
+        )
+
+
+def _overtime_request(company: Company, member: User) -> Model:
+    import datetime as dt
+
+    from jixiao.attendance.models import OvertimeRequest
+
+    with scopes_disabled():
+        return OvertimeRequest.objects.create(
+            company=company,
+            employee=Employee.objects.get(user=member),
+            start=dt.datetime(2026, 3, 2, 11, tzinfo=dt.UTC),
+            end=dt.datetime(2026, 3, 2, 13, tzinfo=dt.UTC),
+            reason="隔离测试",
+        )
+
+
+def _correction(company: Company, member: User) -> Model:
+    import datetime as dt
+
+    from jixiao.attendance.models import PunchCorrection
+
+    with scopes_disabled():
+        return PunchCorrection.objects.create(
+            company=company,
+            employee=Employee.objects.get(user=member),
+            date=dt.date(2026, 3, 2),
+            kind=PunchCorrection.Kind.EXPLANATION,
+            reason="隔离测试",
+        )
+
+
+def _punch(company: Company, member: User) -> Model:
+    import datetime as dt
+
+    from jixiao.attendance.models import Punch
+
+    with scopes_disabled():
+        return Punch.objects.create(
+            company=company,
+            employee=Employee.objects.get(user=member),
+            at=dt.datetime(2026, 3, 2, 1, tzinfo=dt.UTC),
+            source=Punch.Source.DEVICE,
+            source_id=f"isolation-{_n()}",
+        )
+
+
+def _activity_policy(company: Company, member: User) -> Model:
+    from jixiao.attendance.models import ActivityPolicy
+
+    with scopes_disabled():
+        return ActivityPolicy.objects.create(
+            company=company, name=f"活动规则{_n()}", kinds=["call"]
+        )
+
+
+def _work_calendar(company: Company, member: User) -> Model:
+    from jixiao.attendance.models import WorkCalendar
+
+    with scopes_disabled():
+        return WorkCalendar.objects.create(company=company, region=f"X{_n()}", name="日历")
+
+
+def _calendar_year(company: Company, member: User) -> Model:
+    from jixiao.attendance.models import CalendarYear
+
+    calendar = _work_calendar(company, member)
+    with scopes_disabled():
+        return CalendarYear.objects.create(company=company, calendar=calendar, year=2026)
+
+
+def _calendar_day(company: Company, member: User) -> Model:
+    import datetime as dt
+
+    from jixiao.attendance.models import CalendarDay
+
+    year = _calendar_year(company, member)
+    with scopes_disabled():
+        return CalendarDay.objects.create(
+            company=company,
+            calendar_id=getattr(year, "calendar_id", None),
+            date=dt.date(2026, 7, 3),
+            kind="company_rest_day",
+            name="隔离测试",
+            origin="company",
+        )
+
+
 def _with_company(factory: Callable[..., Model]) -> Factory:
     def make(company: Company, member: User) -> Model:
         with scopes_disabled():
@@ -147,6 +318,20 @@ RESOURCES: dict[str, Factory] = {
     "notification_id": _notification,
     "webhook_id": _webhook,
     "batch_id": _import_batch,
+    "schedule_id": _work_schedule,
+    "shift_type_id": _shift_type,
+    "rotation_id": _rotation,
+    "assignment_id": _schedule_assignment,
+    "swap_id": _shift_swap,
+    "leave_type_id": _leave_type,
+    "leave_request_id": _leave_request,
+    "overtime_request_id": _overtime_request,
+    "correction_id": _correction,
+    "calendar_id": _work_calendar,
+    "calendar_year_id": _calendar_year,
+    "day_id": _calendar_day,
+    "punch_id": _punch,
+    "activity_policy_id": _activity_policy,
 }
 
 #: Body fields that name another resource: field → resource key in RESOURCES.
@@ -155,6 +340,9 @@ ALIASES: dict[str, str] = {
     "head_id": "employee_id",
     "manager_id": "employee_id",
     "tag_ids": "tag_id",
+    "counterpart_id": "employee_id",
+    "employee_ids": "employee_id",
+    "position_ids": "position_id",
 }
 
 
@@ -188,4 +376,9 @@ SEGMENTS: dict[str, str] = {
     "webhooks": "webhook_id",
     "batches": "batch_id",
     "imports": "batch_id",
+    "schedules": "schedule_id",
+    "shifts": "shift_type_id",
+    "rotations": "rotation_id",
+    "assignments": "assignment_id",
+    "swaps": "swap_id",
 }
