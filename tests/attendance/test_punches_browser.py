@@ -48,7 +48,7 @@ def phone(live_server: Any, world: World) -> Iterator[Any]:
     session = client.cookies["sessionid"].value
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=BROWSER, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 360, "height": 740})
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
         context.grant_permissions(["geolocation"], origin=live_server.url)
         context.set_geolocation(OFFICE)
         context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])

@@ -35,7 +35,7 @@ def phone(live_server: Any) -> Iterator[Callable[[User], Any]]:
         def open_as(user: User) -> Any:
             client = Client()
             client.force_login(user)
-            context = browser.new_context(viewport={"width": 360, "height": 740})
+            context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
             context.add_cookies(
                 [
                     {
