@@ -360,7 +360,7 @@ def test_hr_adjustment_needs_a_reason_and_is_audited(scoped: World) -> None:
     )
     assert services.leave_balance(employee, T("company_extra"), 2026) == 3
     event = AuditEvent.objects.get(action="attendance.leave_ledger.adjust")
-    assert event.changes == {"balance": ["0", "3"]}
+    assert event.changes == {"balance": ["0.00", "3.00"]}
     assert event.reason == "年度优秀员工奖励 3 天额外假期"
     ask(scoped, "company_extra", at("2026-03-02"), at("2026-03-05"))
     with pytest.raises(ServiceError, match="公司奖励假余额不足：剩余 0 天，申请 1 天"):

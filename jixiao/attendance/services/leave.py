@@ -550,7 +550,8 @@ def leave_balance_adjust(
         actor=actor,
         action="attendance.leave_ledger.adjust",
         obj=entry,
-        changes={"balance": [str(balance - days), str(balance)]},
+        # Fixed two decimals: the sum comes back as 3 on SQLite and 3.00 on PostgreSQL.
+        changes={"balance": [f"{balance - days:.2f}", f"{balance:.2f}"]},
         reason=entry.reason,
     )
     return entry

@@ -995,7 +995,7 @@ def roster_set(
         raise ServiceError(_("所选班次不存在。"), code="not_found", status=404)
     roster_check_unlocked(employee.company, [date])
     entry = (
-        RosterEntry.objects.select_for_update()
+        RosterEntry.objects.select_for_update(of=("self",))
         .filter(company_id=employee.company_id, employee=employee, date=date)
         .select_related("shift")
         .first()
@@ -1067,7 +1067,7 @@ def _swap_entries(swap: ShiftSwapRequest, *, lock: bool) -> dict[tuple[int, dt.d
         date__in=_swap_dates(swap),
     ).select_related("shift")
     if lock:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))  # the shift is a nullable join
     return {(e.employee_id, e.date): e for e in rows}
 
 
@@ -1185,7 +1185,7 @@ def swap_request_decide(
     from jixiao.notifications.services import notify
 
     swap = (
-        ShiftSwapRequest.objects.select_for_update()
+        ShiftSwapRequest.objects.select_for_update(of=("self",))
         .select_related("requester", "counterpart", "requester__user", "counterpart__user")
         .get(pk=swap.pk)
     )
