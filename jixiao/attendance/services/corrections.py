@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from jixiao.attendance.models import ApprovalStatus, Punch, PunchCorrection
 from jixiao.attendance.services import request_flow
 from jixiao.attendance.services.overtime import policy_of
+from jixiao.attendance.services.results import month_locked_check
 from jixiao.audit.services import audit_record, diff, snapshot
 from jixiao.core.api_errors import ServiceError
 from jixiao.core.models import User
@@ -96,7 +97,7 @@ def correction_create(
             )
     else:
         punch_at = None
-    request_flow.months_locked_check(employee.company, [date])
+    month_locked_check(company=employee.company, dates=[date])
     if kind == PunchCorrection.Kind.MISSING_PUNCH:
         limit = policy_of(employee.company).monthly_correction_limit
         used = monthly_corrections_used(employee, date.year, date.month)
@@ -193,7 +194,7 @@ def correction_approve(
 ) -> PunchCorrection:
     correction = PunchCorrection.objects.select_for_update().get(pk=correction.pk)
     request_flow.decision_check(correction, actor)
-    request_flow.months_locked_check(correction.company, [correction.date])
+    month_locked_check(company=correction.company, dates=[correction.date])
     before = snapshot(correction, FIELDS)
     if correction.kind == PunchCorrection.Kind.MISSING_PUNCH:
         correction.punch = _punch_create(correction, actor)

@@ -31,6 +31,7 @@ from jixiao.attendance.models import (
     LeaveType,
 )
 from jixiao.attendance.services import request_flow
+from jixiao.attendance.services.results import month_locked_check
 from jixiao.audit.services import audit_record, audit_record_many, diff, snapshot
 from jixiao.core.api_errors import ServiceError
 from jixiao.core.models import Company, User
@@ -784,8 +785,8 @@ def leave_request_create(
             fields={"attachment": [_("请上传证明材料。")]},
         )
     _attachment_check(attachment)
-    request_flow.months_locked_check(
-        employee.company, request_flow.local_dates(employee, start, end)
+    month_locked_check(
+        company=employee.company, dates=request_flow.local_dates(employee, start, end)
     )
     _overlap_check(employee, start, end)
     leave_request = LeaveRequest(
@@ -859,7 +860,7 @@ def leave_request_approve(
     """Approve: the days are used from the balance and the days are recomputed."""
     leave_request = LeaveRequest.objects.select_for_update().get(pk=leave_request.pk)
     request_flow.decision_check(leave_request, actor)
-    request_flow.months_locked_check(leave_request.company, _dates(leave_request))
+    month_locked_check(company=leave_request.company, dates=_dates(leave_request))
     _balance_check(leave_request, count_pending=False)
     before = _snapshot(leave_request)
     leave_request.status = ApprovalStatus.APPROVED
@@ -930,7 +931,7 @@ def leave_request_cancel(
     if leave_request.status == ApprovalStatus.PENDING:
         pass
     elif was_approved and leave_request.start > timezone.now():
-        request_flow.months_locked_check(leave_request.company, _dates(leave_request))
+        month_locked_check(company=leave_request.company, dates=_dates(leave_request))
     else:
         raise ServiceError(
             _("只能撤回待审批或尚未开始的请假。"), code="not_cancellable", status=409

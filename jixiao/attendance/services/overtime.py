@@ -33,6 +33,7 @@ from jixiao.attendance.models import (
     OvertimeRequest,
 )
 from jixiao.attendance.services import request_flow
+from jixiao.attendance.services.results import month_locked_check
 from jixiao.audit.services import audit_record, audit_record_many, diff, snapshot
 from jixiao.core.api_errors import ServiceError
 from jixiao.core.models import Company, User
@@ -177,7 +178,7 @@ def overtime_request_create(
             code="statutory_holiday_comp_leave",
             fields={"compensation": [_("法定节假日加班不能以调休代替")]},
         )
-    request_flow.months_locked_check(employee.company, dates)
+    month_locked_check(company=employee.company, dates=dates)
     clash = OvertimeRequest.objects.filter(
         employee=employee, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start
     ).first()
@@ -259,7 +260,7 @@ def overtime_request_approve(
     """Approve (cap warnings go into the audit reason) and recompute the days it touches."""
     overtime = OvertimeRequest.objects.select_for_update().get(pk=overtime.pk)
     request_flow.decision_check(overtime, actor)
-    request_flow.months_locked_check(overtime.company, _overtime_dates(overtime))
+    month_locked_check(company=overtime.company, dates=_overtime_dates(overtime))
     _decide(overtime, actor, ApprovalStatus.APPROVED, note)
     request_flow.recompute(
         company=overtime.company, employee=overtime.employee, dates=_overtime_dates(overtime)
@@ -293,7 +294,7 @@ def overtime_request_cancel(
             _("只能撤回待审批或尚未开始的加班。"), code="not_cancellable", status=409
         )
     if was_approved:
-        request_flow.months_locked_check(overtime.company, _overtime_dates(overtime))
+        month_locked_check(company=overtime.company, dates=_overtime_dates(overtime))
     before = snapshot(overtime, REQUEST_FIELDS)
     overtime.status = ApprovalStatus.CANCELLED
     overtime.save()

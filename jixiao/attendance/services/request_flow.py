@@ -18,7 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from jixiao.attendance.models import AttendanceMonth, CalendarDay, WorkCalendar
+from jixiao.attendance.models import CalendarDay, WorkCalendar
 from jixiao.audit.services import AuditEntry
 from jixiao.core.api_errors import ServiceError
 from jixiao.core.models import Company, Role, User
@@ -86,25 +86,6 @@ def calendar_kinds(employee: Employee, dates: Iterable[dt.date]) -> dict[dt.date
             status=422,
         )
     return {d: kinds[d] for d in wanted}
-
-
-def months_locked_check(company: Company, dates: Iterable[dt.date]) -> None:
-    """Refuse changes to days of a locked attendance month (reopen it first)."""
-    months = {(d.year, d.month) for d in dates}
-    if not months:
-        return
-    locked = AttendanceMonth.objects.filter(
-        company=company, status=AttendanceMonth.Status.LOCKED
-    ).values_list("year", "month")
-    hit = sorted(months & set(locked))
-    if hit:
-        year, month = hit[0]
-        raise ServiceError(
-            _("该月考勤已锁定（%(year)d年%(month)d月），如需修改请先由 HR 重新开放。")
-            % {"year": year, "month": month},
-            code="month_locked",
-            status=409,
-        )
 
 
 def approvers_of(employee: Employee) -> list[User]:

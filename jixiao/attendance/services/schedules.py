@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 
 from jixiao.attendance.models import (
     ApprovalStatus,
-    AttendanceMonth,
     RosterEntry,
     RotationPattern,
     ScheduleAssignment,
@@ -40,6 +39,7 @@ from jixiao.attendance.selectors.schedules import (
     date_range,
     rotation_code_on,
 )
+from jixiao.attendance.services.results import locked_months
 from jixiao.audit.services import AuditEntry, audit_record, audit_record_many, diff, snapshot
 from jixiao.core.api_errors import ServiceError
 from jixiao.core.models import Company, User
@@ -224,25 +224,11 @@ def _paid_minutes(blocks: list[list[str]], breaks: list[list[str]]) -> int:
 # --- Locked months ----------------------------------------------------------------------
 
 
-def _locked_months(company: Company, dates: Iterable[dt.date]) -> list[tuple[int, int]]:
-    months = {(d.year, d.month) for d in dates}
-    if not months:
-        return []
-    condition = Q()
-    for year, month in months:
-        condition |= Q(year=year, month=month)
-    return sorted(
-        AttendanceMonth.objects.filter(company=company, status=AttendanceMonth.Status.LOCKED)
-        .filter(condition)
-        .values_list("year", "month")
-    )
-
-
 def roster_check_unlocked(company: Company, dates: Iterable[dt.date]) -> None:
     """Refuse roster changes in a locked attendance month (changes there need an audited reopen)."""
-    locked = _locked_months(company, dates)
+    locked = locked_months(company=company, months={(d.year, d.month) for d in dates})
     if locked:
-        year, month = locked[0]
+        year, month = min(locked)
         raise ServiceError(
             _("%(year)d年%(month)d月的考勤已锁定，不能修改该月排班；如需修改，请HR先重新开放该月。")
             % {"year": year, "month": month},
