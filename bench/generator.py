@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import models, transaction
 from django_scopes import scope, scopes_disabled
 
+from jixiao.audit.models import AuditChainHead, AuditEvent
 from jixiao.core.models import Company, Role, User
 from jixiao.demo.names import random_person_name
 from jixiao.org.models import (
@@ -90,9 +91,13 @@ def bench_companies_remove(slug_prefix: str = SLUG_PREFIX) -> int:
     removed = 0
     with scopes_disabled(), transaction.atomic():
         for company in Company.objects.filter(slug__startswith=f"{slug_prefix}-"):
+            # The audit trail is append-only except for removing a whole generated tenant.
+            models.QuerySet(model=AuditEvent).filter(company=company).delete()
+            AuditChainHead.objects.filter(company=company).delete()
             Employee.objects.filter(company=company).delete()
             Department.objects.filter(company=company).update(parent=None, head=None)
             Department.objects.filter(company=company).delete()
+            User.objects.filter(company=company).delete()
             company.delete()
             removed += 1
     return removed

@@ -293,6 +293,7 @@ def _register_routers() -> None:
     from jixiao.audit.api import router as audit_router
     from jixiao.core.api import router as core_router
     from jixiao.imports.api import router as imports_router
+    from jixiao.metrics.api import router as metrics_router
     from jixiao.notifications.api import router as notifications_router
     from jixiao.org.api import router as org_router
 
@@ -302,6 +303,7 @@ def _register_routers() -> None:
     api.add_router("/audit", audit_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/attendance", attendance_router)
+    api.add_router("/metrics", metrics_router)
 
 
 _register_routers()

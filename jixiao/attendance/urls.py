@@ -52,6 +52,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("calendar-days/<int:day_id>/", calendar_views.calendar_day, name="calendar_day"),
     path(
+        "calendar-days/<int:day_id>/reset/",
+        calendar_views.calendar_day_reset,
+        name="calendar_day_reset",
+    ),
+    path(
         "calendar-days/<int:day_id>/delete/",
         calendar_views.company_day_delete,
         name="company_day_delete",
@@ -122,6 +127,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("punches/", punch_views.punch_list, name="punch_list"),
     path("punches/import/", punch_views.punch_import_upload, name="punch_import"),
     path("punches/<int:punch_id>/void/", punch_views.punch_void, name="punch_void"),
+    path("punches/<int:punch_id>/photo/", punch_views.punch_photo, name="punch_photo"),
     path("activity-policies/", punch_views.activity_policy_list, name="activity_policy_list"),
     path(
         "activity-policies/<int:activity_policy_id>/",

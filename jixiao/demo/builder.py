@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from jixiao.audit.models import AuditChainHead, AuditEvent
@@ -28,6 +29,7 @@ from jixiao.demo.companies import (
     GroupSpec,
     PersonSpec,
 )
+from jixiao.demo.metrics import metrics_demo_build, metrics_demo_remove
 from jixiao.demo.names import random_person_name
 from jixiao.org.models import (
     CustomField,
@@ -176,6 +178,7 @@ def demo_remove() -> int:
             # tenant, so this goes past AuditEventQuerySet's guard on purpose.
             models.QuerySet(model=AuditEvent).filter(company=company).delete()
             AuditChainHead.objects.filter(company=company).delete()
+            metrics_demo_remove(company)
             Employee.objects.filter(company=company).delete()
             Department.objects.filter(company=company).update(parent=None, head=None)
             Department.objects.filter(company=company).delete()
@@ -410,6 +413,7 @@ def demo_build(*, password: str = DEMO_PASSWORD) -> list[Company]:
     password_hash = make_password(password)
     companies = [_build_company(spec, password_hash) for spec in COMPANIES]
     attendance_demo_build(companies)
+    metrics_demo_build(companies, now=timezone.now())
     if not User.objects.filter(username=PLATFORM_ADMIN_USERNAME).exists():
         User.objects.create(
             username=PLATFORM_ADMIN_USERNAME,

@@ -285,3 +285,68 @@ def test_company_day_delete_without_a_source_is_a_clear_409(world: World) -> Non
         assert "X1" in refused.value.message
         day.refresh_from_db()
         assert day.origin == CalendarDay.Origin.COMPANY
+
+
+def test_reset_restores_the_source_and_recomputes_stored_results(world: World) -> None:
+    """刘HR marked 10 月 9 日 a rest day; 恢复为官方日历 makes it a workday again, audited,
+    and the stored results of that date follow."""
+    from jixiao.attendance.services.results import daily_attendance_compute
+
+    with scope(company=world.company):
+        calendar = services.calendar_seed(
+            company=world.company, region="CN", year=2026, actor=world.hr
+        ).calendar
+        day = D(2026, 10, 9)
+        services.calendar_day_update(
+            day=_day(calendar, day), kind="rest_day", name="调休", reason="误改", actor=world.hr
+        )
+        daily_attendance_compute(company=world.company, start=day, end=day)
+        stored = DailyAttendance.objects.filter(date=day)
+        assert set(stored.values_list("day_kind", flat=True)) == {"rest_day"}
+        restored = services.calendar_day_reset(
+            day=_day(calendar, day), actor=world.hr, reason="按官方通知恢复"
+        )
+        assert (restored.kind, restored.name, restored.origin) == ("workday", "", "seeded")
+        assert set(stored.values_list("day_kind", flat=True)) == {"workday"}
+        with pytest.raises(ServiceError) as not_edited:
+            services.calendar_day_reset(day=restored, actor=world.hr)
+        assert (not_edited.value.status, not_edited.value.code) == (409, "not_edited")
+        # A statutory holiday edited into a workday comes back with its name.
+        services.calendar_day_update(
+            day=_day(calendar, D(2026, 10, 2)), kind="workday", name="", reason="x", actor=world.hr
+        )
+        holiday = services.calendar_day_reset(day=_day(calendar, D(2026, 10, 2)), actor=world.hr)
+        assert (holiday.kind, holiday.name) == ("statutory_holiday", "国庆节")
+        # Re-seeding updates a reset day again like any seeded day.
+        assert _day(calendar, D(2026, 10, 2)).origin == "seeded"
+    (event, _second) = _events(world.company, "attendance.calendar_day.reset")
+    assert event.changes == {
+        "kind": ["rest_day", "workday"],
+        "name": ["调休", ""],
+        "origin": ["edited", "seeded"],
+    }
+    assert event.reason == "按官方通知恢复"
+
+
+def test_reset_refuses_a_locked_month_and_a_company_day(world: World) -> None:
+    from jixiao.attendance.models import AttendanceMonth
+
+    with scope(company=world.company):
+        calendar = services.calendar_seed(
+            company=world.company, region="CN", year=2026, actor=world.hr
+        ).calendar
+        services.calendar_day_update(
+            day=_day(calendar, D(2026, 10, 9)), kind="rest_day", name="", reason="x", actor=world.hr
+        )
+        services.company_day_set(
+            calendar=calendar, date=D(2026, 10, 12), name="公司团建", actor=world.hr
+        )
+        with pytest.raises(ServiceError) as company_day:
+            services.calendar_day_reset(day=_day(calendar, D(2026, 10, 12)), actor=world.hr)
+        assert company_day.value.code == "company_day"
+        AttendanceMonth.objects.create(
+            company=world.company, year=2026, month=10, status=AttendanceMonth.Status.LOCKED
+        )
+        with pytest.raises(ServiceError):
+            services.calendar_day_reset(day=_day(calendar, D(2026, 10, 9)), actor=world.hr)
+        assert _day(calendar, D(2026, 10, 9)).origin == "edited"

@@ -70,6 +70,15 @@ CASES = [
         {},
         302,
     ),
+    Case(
+        "day_reset",
+        "post",
+        "/attendance/calendar-days/{d06}/reset/",
+        True,
+        False,
+        {"reason": "通知有误"},
+        302,
+    ),
     Case("confirm", "post", "/attendance/calendar-years/{y27}/confirm/", True, False, {}, 302),
     Case("seed", "post", "/attendance/calendars/{cal}/seed/", True, False, {"year": 2028}, 302),
     Case("api_list", "get", "/api/v1/attendance/calendars", False, True),
@@ -105,6 +114,14 @@ CASES = [
         "/api/v1/attendance/calendars/days/{d03}/company",
         True,
         True,
+    ),
+    Case(
+        "api_day_reset",
+        "post",
+        "/api/v1/attendance/calendars/days/{d06}/reset",
+        True,
+        True,
+        {"reason": "通知有误"},
     ),
     Case(
         "api_confirm",
@@ -147,6 +164,9 @@ def _seed(company: Any) -> WorkCalendar:
         )
         CalendarDay.objects.filter(calendar=calendar, date=dt.date(2026, 7, 3)).update(
             kind="company_rest_day", name="半年会", origin="company"
+        )
+        CalendarDay.objects.filter(calendar=calendar, date=dt.date(2026, 7, 6)).update(
+            kind="rest_day", name="调整", origin="edited"
         )
         return calendar
 
@@ -194,6 +214,7 @@ def _ids(calendar: WorkCalendar) -> dict[str, int]:
         "y27": years[2027],
         "d10": days[dt.date(2026, 7, 10)],
         "d03": days[dt.date(2026, 7, 3)],
+        "d06": days[dt.date(2026, 7, 6)],
     }
 
 
@@ -406,3 +427,59 @@ def test_hr_home_warns_from_november(world: World, calendars: dict[str, WorkCale
     assert "明年的日历尚未确认" not in employee_home
     with time_machine.travel(dt.datetime(2026, 10, 31, 3, 0, tzinfo=dt.UTC), tick=False):
         assert "明年的日历尚未确认" not in login(world.hr).get("/").content.decode()
+
+
+def test_reset_restores_the_official_day_in_the_panel(
+    world: World, calendars: dict[str, WorkCalendar]
+) -> None:
+    """刘HR set 7 月 6 日 to a rest day by mistake; 恢复为官方日历 puts the workday back."""
+    ids = _ids(calendars["own"])
+    client = login(world.hr)
+    panel = client.get(f"/attendance/calendar-days/{ids['d06']}/", headers={"HX-Request": "true"})
+    assert 'data-testid="day-reset"' in panel.content.decode()
+    response = client.post(
+        f"/attendance/calendar-days/{ids['d06']}/reset/",
+        {"reason": "通知有误"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="day-2026-07-06" class="day kind-workday" hx-swap-oob="true"' in html
+    assert 'data-testid="day-reset"' not in html  # seeded again: nothing to restore
+    day = _day(calendars["own"], dt.date(2026, 7, 6))
+    assert (day.kind, day.name, day.origin) == ("workday", "", "seeded")
+    again = client.post(
+        f"/attendance/calendar-days/{ids['d06']}/reset/", headers={"HX-Request": "true"}
+    )
+    assert again.status_code == 409
+    assert "无需恢复" in again.content.decode()
+    # Seeded days of an employee's view never show the button.
+    employee_panel = login(world.employee).get(f"/attendance/calendar-days/{ids['d10']}/")
+    assert 'data-testid="day-reset"' not in employee_panel.content.decode()
+
+
+def test_api_reset_refuses_company_days_and_returns_the_source_day(
+    world: World, calendars: dict[str, WorkCalendar]
+) -> None:
+    ids = _ids(calendars["own"])
+    client = login(world.hr)
+    company_day = client.post(
+        f"/api/v1/attendance/calendars/days/{ids['d03']}/reset",
+        data="{}",
+        content_type="application/json",
+    )
+    assert company_day.status_code == 409
+    assert company_day.json()["code"] == "company_day"
+    done = client.post(
+        f"/api/v1/attendance/calendars/days/{ids['d06']}/reset",
+        data=json.dumps({"reason": "通知有误"}),
+        content_type="application/json",
+    )
+    assert done.status_code == 200
+    assert done.json()["kind"] == "workday"
+    assert done.json()["origin"] == "seeded"
+    with scopes_disabled():
+        event = AuditEvent.objects.get(action="attendance.calendar_day.reset")
+    assert event.changes["origin"] == ["edited", "seeded"]
+    assert event.changes["kind"] == ["rest_day", "workday"]
+    assert event.reason == "通知有误"

@@ -116,3 +116,20 @@ def test_entitlement_is_bounded_and_whole(hire: dt.date, prior: int, year: int) 
     )
     if hire.year > year:
         assert result.days == 0
+
+
+def test_service_starting_on_29_february_advances_every_year() -> None:
+    """Found by hypothesis: a 29 February service start once looped forever on 28 February."""
+    assert service_years_on(dt.date(2021, 2, 28), service_start=dt.date(2020, 2, 29)) == 1
+    assert service_years_on(dt.date(2021, 2, 27), service_start=dt.date(2020, 2, 29)) == 0
+    assert service_years_on(dt.date(2024, 2, 28), service_start=dt.date(2020, 2, 29)) == 3
+    assert service_years_on(dt.date(2024, 2, 29), service_start=dt.date(2020, 2, 29)) == 4
+    result = annual_leave_entitlement(
+        year=2030, hire_date=dt.date(2020, 2, 29), prior_service_months=0
+    )
+    # Ten years of service are complete on 28 February 2030: 5 days before, 10 after.
+    assert [(s.start, s.tier_days) for s in result.segments] == [
+        (dt.date(2030, 1, 1), 5),
+        (dt.date(2030, 2, 28), 10),
+    ]
+    assert result.days == 9

@@ -27,3 +27,7 @@ router.add_router("", requests_router)
 from jixiao.attendance.api.results import router as results_router  # noqa: E402
 
 router.add_router("/results", results_router)
+
+from jixiao.attendance.api.team import router as team_router  # noqa: E402
+
+router.add_router("/team", team_router)

@@ -213,3 +213,16 @@ def company_day_delete(request: HttpRequest, day_id: int) -> CalendarDay:
     user = _admin(request)
     day = selectors.calendar_day_for_viewer(user, day_id)
     return services.company_day_delete(day=day, actor=user)
+
+
+class ResetIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+@router.post("/days/{day_id}/reset", response={200: CalendarDayOut, **CONFLICT})
+def calendar_day_reset(request: HttpRequest, day_id: int, payload: ResetIn) -> CalendarDay:
+    """恢复为官方日历: an HR-edited day returns to the source's kind and counts as seeded;
+    stored results of that date are recomputed. 409 when the day is not edited."""
+    user = _admin(request)
+    day = selectors.calendar_day_for_viewer(user, day_id)
+    return services.calendar_day_reset(day=day, actor=user, reason=payload.reason)

@@ -12,7 +12,10 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -22,6 +25,7 @@ from jixiao.attendance.selectors import punches as selectors
 from jixiao.attendance.services import activities as activity_services
 from jixiao.attendance.services import punch_import
 from jixiao.attendance.services import punches as services
+from jixiao.attendance.services.punch_photos import punch_photo_read
 from jixiao.core.api_errors import ERRORS
 from jixiao.core.middleware import client_ip
 from jixiao.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
@@ -78,6 +82,10 @@ class PunchOut(Schema):
     accuracy_m: int | None
     distance_m: int | None
     has_photo: bool
+    photo_url: str | None = Field(
+        description="Where the check-in photo is read (person, manager, HR; each read is "
+        "audited); null without a photo."
+    )
     flags: list[str]
     note: str
     voided: bool
@@ -93,6 +101,10 @@ class PunchOut(Schema):
     @staticmethod
     def resolve_has_photo(obj: Punch) -> bool:
         return bool(obj.photo)
+
+    @staticmethod
+    def resolve_photo_url(obj: Punch) -> str | None:
+        return reverse("api:punch_photo", kwargs={"punch_id": obj.pk}) if obj.photo else None
 
     @staticmethod
     def resolve_has_location(obj: Punch) -> bool:
@@ -330,6 +342,34 @@ def punch_import_file(
     data = result.as_dict()
     data["issues"] = data["issues"][:1000]
     return data
+
+
+@router.get(
+    "/{punch_id}/photo",
+    response={200: None, **ERRORS},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The check-in photo (image bytes).",
+                "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def punch_photo(request: HttpRequest, punch_id: int) -> HttpResponse:
+    """The check-in photo of a punch, for the person, their manager or HR (not executives).
+
+    Never a public media URL: the bytes come through this permission check, with
+    ``Cache-Control: private``, and every read is audited (``attendance.punch.photo_view``).
+    """
+    user = _member(request)
+    punch = selectors.punch_with_photo(viewer=user, punch_id=punch_id)
+    photo = punch_photo_read(punch=punch, actor=user)
+    response = HttpResponse(photo.content, content_type=photo.content_type)
+    response["Content-Disposition"] = content_disposition_header(False, photo.name) or "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True, max_age=0)
+    return response
 
 
 @router.post("/{punch_id}/void", response={200: PunchOut, **WRITE_ERRORS})

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 
 from jixiao.attendance.models import ActivityPolicy, CheckInConsent, Punch, WorkActivity
+from jixiao.attendance.services.punch_photos import punch_photo_allowed
 from jixiao.attendance.services.punches import employee_zone
 from jixiao.org.models import Employee
 from jixiao.org.selectors import employees_visible_to
@@ -61,6 +64,26 @@ def punches_visible(*, viewer: Any, filters: PunchFilters | None = None) -> Quer
     if not filters.include_voided:
         punches = punches.filter(voided=False)
     return punches.select_related("employee").order_by("-at", "-pk")
+
+
+def punch_with_photo(*, viewer: Any, punch_id: int) -> Punch:
+    """A punch whose check-in photo the viewer may open: another company's id or a punch
+    without a photo is 404, someone the viewer may not see is 403."""
+    company_id = getattr(viewer, "company_id", None)
+    if company_id is None:
+        raise PermissionDenied
+    punch = (
+        Punch.objects.filter(company_id=company_id, pk=punch_id)
+        .select_related("employee", "employee__company")
+        .first()
+    )
+    if punch is None:
+        raise Http404
+    if not punch_photo_allowed(viewer, punch.employee):
+        raise PermissionDenied
+    if not punch.photo:
+        raise Http404
+    return punch
 
 
 def punches_of_day(*, employee: Employee, day: dt.date) -> list[Punch]:

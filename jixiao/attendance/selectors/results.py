@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,13 +161,25 @@ class TeamRow:
     totals: dict[str, int] = field(default_factory=dict)
 
 
-def team_employees(*, viewer: Any, department_id: int | None = None) -> QuerySet[Employee]:
-    """People whose attendance the viewer may see (managers: their team), optionally one subtree."""
+#: Orders of the team month view: by department (the default), employee number or name;
+#: the primary key last so that pages never overlap or skip anyone.
+TEAM_SORTS: dict[str, tuple[str, ...]] = {
+    "department": ("department_id", "employee_number", "pk"),
+    "number": ("employee_number", "pk"),
+    "name": ("name", "employee_number", "pk"),
+}
+
+
+def team_employees(
+    *, viewer: Any, department_id: int | None = None, sort: str = "department"
+) -> QuerySet[Employee]:
+    """People whose attendance the viewer may see (managers: their team), optionally one
+    subtree, in a stable order (``TEAM_SORTS``; an unknown sort is the default)."""
     company_id = company_id_of(viewer)
     people = (
         employees_visible_to(viewer)
         .select_related("department")
-        .order_by("department_id", "employee_number")
+        .order_by(*TEAM_SORTS.get(sort, TEAM_SORTS["department"]))
     )
     if department_id:
         if not Department.objects.filter(company_id=company_id, pk=department_id).exists():
@@ -178,11 +191,11 @@ def team_employees(*, viewer: Any, department_id: int | None = None) -> QuerySet
 
 
 def team_month(
-    *, viewer: Any, year: int, month: int, department_id: int | None = None, limit: int = 200
+    *, viewer: Any, year: int, month: int, people: Sequence[Employee]
 ) -> tuple[list[dt.date], list[TeamRow]]:
-    """People × days of the month with each day's status, and each person's totals."""
+    """``people`` (one page of ``team_employees``) × days of the month with each day's
+    status, and each person's totals."""
     start, end = month_range(year, month)
-    people = list(team_employees(viewer=viewer, department_id=department_id)[:limit])
     dates = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     results: dict[tuple[int, dt.date], DailyAttendance] = {
         (r.employee_id, r.date): r

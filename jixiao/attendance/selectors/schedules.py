@@ -23,6 +23,7 @@ from jixiao.attendance.models import (
     ScheduleAssignment,
     ShiftSwapRequest,
     ShiftType,
+    SystemChoice,
     WorkSchedule,
 )
 from jixiao.core.models import Role
@@ -114,6 +115,68 @@ def rotation_code_on(assignment: ScheduleAssignment, day: dt.date) -> str | None
         rotation.sequence
     )
     return str(rotation.sequence[index])
+
+
+@dataclass(frozen=True)
+class PlannedDay:
+    """What a person's working-hour rule says of one date.
+
+    ``system`` is the schedule's 工时制度 (None: no schedule assigned, the calendar
+    decides). For the shift system, ``rostered`` tells whether the roster (or the
+    rotation) covers the date, and ``shift`` is the shift worked (None: a day off).
+    """
+
+    system: str | None
+    rostered: bool = False
+    shift: ShiftType | None = None
+
+    @property
+    def by_roster(self) -> bool:
+        return self.system == SystemChoice.SHIFT
+
+    @property
+    def rostered_to_work(self) -> bool:
+        return self.by_roster and self.rostered and self.shift is not None
+
+
+def planned_days(employee: Employee, dates: Iterable[dt.date]) -> dict[dt.date, PlannedDay]:
+    """The rule of each date as the daily results resolve it (``inputs._rule_for``): the
+    assignment in force, and for shift workers the roster entry, else the rotation."""
+    wanted = sorted(set(dates))
+    if not wanted:
+        return {}
+    resolver = AssignmentResolver([employee], wanted[0], wanted[-1])
+    roster = {
+        entry.date: entry
+        for entry in RosterEntry.objects.filter(
+            company_id=employee.company_id, employee=employee, date__range=(wanted[0], wanted[-1])
+        ).select_related("shift")
+    }
+    shifts: dict[str, ShiftType] | None = None
+    plan: dict[dt.date, PlannedDay] = {}
+    for day in wanted:
+        assignment = resolver.for_day(employee, day)
+        if assignment is None:
+            plan[day] = PlannedDay(system=None)
+            continue
+        system = assignment.schedule.system
+        if system != SystemChoice.SHIFT:
+            plan[day] = PlannedDay(system=system)
+        elif day in roster:
+            plan[day] = PlannedDay(system=system, rostered=True, shift=roster[day].shift)
+        else:
+            code = rotation_code_on(assignment, day)
+            if code is None:
+                plan[day] = PlannedDay(system=system)
+                continue
+            if shifts is None:
+                shifts = {
+                    s.code: s for s in ShiftType.objects.filter(company_id=employee.company_id)
+                }
+            plan[day] = PlannedDay(
+                system=system, rostered=True, shift=shifts.get(code) if code else None
+            )
+    return plan
 
 
 # --- Lists for HR ---------------------------------------------------------------------

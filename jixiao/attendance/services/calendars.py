@@ -280,6 +280,39 @@ def calendar_day_update(
     return day
 
 
+@transaction.atomic
+def calendar_day_reset(*, day: CalendarDay, actor: User, reason: str = "") -> CalendarDay:
+    """恢复为官方日历: an HR-edited date goes back to what the source says and counts as
+    seeded again (later re-seeds update it); stored results of the date are recomputed.
+
+    The source's answer is recomputed from ``calendar_sources``, so nothing about the
+    original day has to be stored. Company days are removed with ``company_day_delete``.
+    """
+    day = CalendarDay.objects.select_for_update().get(pk=day.pk)
+    if day.origin == CalendarDay.Origin.SEEDED:
+        raise ServiceError(_("这一天已是官方日历，无需恢复。"), code="not_edited", status=409)
+    if day.origin == CalendarDay.Origin.COMPANY:
+        raise ServiceError(
+            _("这一天是公司特别日，请删除公司特别日。"), code="company_day", status=409
+        )
+    _month_open_check(day.company, day.date)
+    seeded = _seeded_day(day.calendar, day.date)
+    before = snapshot(day, DAY_FIELDS)
+    day.kind, day.name, day.origin = seeded.kind.value, seeded.name, CalendarDay.Origin.SEEDED
+    day.save(update_fields=["kind", "name", "origin"])
+    audit_record(
+        company=day.company,
+        actor=actor,
+        action="attendance.calendar_day.reset",
+        obj=day,
+        object_repr=f"{day.calendar.region} {day.date.isoformat()}",
+        changes=diff(before, snapshot(day, DAY_FIELDS)),
+        reason=reason.strip()[:500],
+    )
+    _results_follow(day.company, day.date, actor)
+    return day
+
+
 def _seeded_day(calendar: WorkCalendar, date: dt.date) -> calendar_sources.SeededDay:
     """What the official source says of a date; a clear 409 when the source has no answer."""
     try:

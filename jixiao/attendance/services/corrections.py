@@ -129,9 +129,9 @@ def correction_create(
         title=format_lazy(
             gettext_lazy("{name} 提交了{kind}申请"),
             name=employee.name,
-            kind=correction.get_kind_display(),
+            kind=PunchCorrection.Kind(correction.kind).label,
         ),
-        body=correction_text(correction),
+        body=request_flow.reader_text(lambda: correction_text(correction)),
         link=f"{reverse('attendance:requests_inbox')}?tab=corrections",
     )
     return correction
@@ -174,15 +174,19 @@ def _decide(
         changes=diff(before, snapshot(correction, FIELDS)),
         reason=correction.decision_note,
     )
-    body = correction_text(correction)
-    if correction.decision_note:
-        body += "\n" + _("审批意见：%(note)s") % {"note": correction.decision_note}
+
+    def body() -> str:
+        text = correction_text(correction)
+        if correction.decision_note:
+            text += "\n" + _("审批意见：%(note)s") % {"note": correction.decision_note}
+        return text
+
     request_flow.notify_people(
         [correction.employee.user],
         title=gettext_lazy("你的补卡/异常申请已通过")
         if approved
         else gettext_lazy("你的补卡/异常申请被驳回"),
-        body=body,
+        body=request_flow.reader_text(body),
         link=reverse("attendance:requests_mine"),
     )
     return correction

@@ -29,7 +29,10 @@ from jixiao.attendance.models import (
     LeaveLedgerEntry,
     LeaveRequest,
     LeaveType,
+    ShiftType,
 )
+from jixiao.attendance.schedules_rule import blocks_parse
+from jixiao.attendance.selectors.schedules import planned_days
 from jixiao.attendance.services import request_flow
 from jixiao.attendance.services.results import month_locked_check
 from jixiao.audit.services import audit_record, audit_record_many, diff, snapshot
@@ -564,26 +567,116 @@ def leave_balance_adjust(
 def leave_days_compute(
     *, employee: Employee, leave_type: LeaveType, start: dt.datetime, end: dt.datetime
 ) -> Decimal:
-    """Working days in ``[start, end)``: each working date counts its morning
-    (before 12:00) and afternoon (from 12:00) halves the leave touches, 0.5 each.
+    """Working days in ``[start, end)``, in halves of 0.5.
 
-    Working dates come from the employee's calendar (workdays and make-up workdays);
-    types counted in calendar days (maternity) count every date.
+    Office staff follow their calendar: each workday or make-up workday counts its
+    morning (before 12:00) and afternoon (from 12:00) halves the leave touches. Shift
+    workers follow their roster (or rotation): each rostered shift counts its halves —
+    the two blocks of a split shift, or the two halves of a single block — and a
+    rostered day off counts nothing, whatever the calendar says; a night shift belongs
+    to the date it starts. A shift worker's date with neither roster nor rotation is a
+    clear error, never a guess. Types counted in calendar days (maternity) count every date.
     """
     zone = request_flow.employee_zone(employee)
     dates = request_flow.local_dates(employee, start, end)
-    kinds = {} if leave_type.counts_calendar_days else request_flow.calendar_kinds(employee, dates)
+    if leave_type.counts_calendar_days:
+        return sum(
+            (_overlap_halves(_calendar_halves(day, zone), start, end) for day in dates),
+            Decimal(0),
+        )
+    # The shift that started the evening before may reach into the first date.
+    plan = planned_days(employee, [dates[0] - dt.timedelta(days=1), *dates])
+    by_calendar = [day for day in dates if not plan[day].by_roster]
+    kinds = request_flow.calendar_kinds(employee, by_calendar)
+    unrostered = [day for day in dates if plan[day].by_roster and not plan[day].rostered]
+    if unrostered:
+        message = _("%(dates)s 尚未排班，无法计算请假天数，请先请主管排班。") % {
+            "dates": "、".join(day.isoformat() for day in unrostered[:5])
+        }
+        raise ServiceError(message, code="roster_missing", status=422, fields={"start": [message]})
     total = Decimal(0)
-    for day in dates:
-        if not leave_type.counts_calendar_days and kinds[day] not in WORKING_KINDS:
-            continue
-        midnight = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
-        noon = dt.datetime.combine(day, dt.time(12), tzinfo=zone)
-        next_midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
-        for half_start, half_end in ((midnight, noon), (noon, next_midnight)):
-            if start < half_end and end > half_start:
-                total += HALF
+    for day, planned in plan.items():
+        if planned.by_roster:
+            if planned.rostered_to_work and planned.shift is not None:
+                total += _overlap_halves(_shift_halves(day, planned.shift, zone), start, end)
+        elif day in kinds and kinds[day] in WORKING_KINDS:
+            total += _overlap_halves(_calendar_halves(day, zone), start, end)
     return total
+
+
+Span = tuple[dt.datetime, dt.datetime]
+
+
+def leave_span(
+    *,
+    employee: Employee,
+    start_date: dt.date,
+    start_half: str,
+    end_date: dt.date,
+    end_half: str,
+) -> Span:
+    """The instants of a leave asked for by dates and halves ("am"/"pm"), as the form does.
+
+    Office staff: a morning ends and an afternoon starts at 12:00. Shift workers: the
+    halves of the shift rostered that date (a day off keeps 00:00/12:00), and a leave
+    starting on a date never reaches back into the previous evening's night shift.
+    """
+    zone = request_flow.employee_zone(employee)
+    plan = planned_days(employee, [start_date - dt.timedelta(days=1), start_date, end_date])
+    first = plan[start_date]
+    if first.rostered_to_work and first.shift is not None:
+        halves = _shift_halves(start_date, first.shift, zone)
+        start = halves[1][0] if start_half == "pm" else halves[0][0]
+    else:
+        start = _calendar_halves(start_date, zone)[1 if start_half == "pm" else 0][0]
+        before = plan[start_date - dt.timedelta(days=1)]
+        if before.rostered_to_work and before.shift is not None:
+            night_end = _shift_halves(start_date - dt.timedelta(days=1), before.shift, zone)[-1][1]
+            start = max(start, night_end)
+    last = plan[end_date]
+    if last.rostered_to_work and last.shift is not None:
+        halves = _shift_halves(end_date, last.shift, zone)
+        end = halves[0][1] if end_half == "am" else halves[1][1]
+    else:
+        end = _calendar_halves(end_date, zone)[0 if end_half == "am" else 1][1]
+    return start, end
+
+
+def _calendar_halves(day: dt.date, zone: dt.tzinfo) -> list[Span]:
+    """Morning (before 12:00) and afternoon (from 12:00) of a calendar date."""
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+    noon = dt.datetime.combine(day, dt.time(12), tzinfo=zone)
+    next_midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+    return [(midnight, noon), (noon, next_midnight)]
+
+
+def _shift_halves(day: dt.date, shift: ShiftType, zone: dt.tzinfo) -> list[Span]:
+    """The two half days of a shift starting on ``day``: its two blocks (split shift), or
+    its one block cut in the middle; instants in UTC, so a DST night is measured right."""
+    spans: list[Span] = []
+    previous_end: dt.datetime | None = None
+    for block in blocks_parse(shift.blocks):
+        begin = dt.datetime.combine(day, block.start, tzinfo=zone)
+        if previous_end is not None and begin < previous_end:
+            begin = dt.datetime.combine(day + dt.timedelta(days=1), block.start, tzinfo=zone)
+        finish = dt.datetime.combine(begin.date(), block.end, tzinfo=zone)
+        if finish <= begin:
+            finish = dt.datetime.combine(
+                begin.date() + dt.timedelta(days=1), block.end, tzinfo=zone
+            )
+        previous_end = finish
+        spans.append((begin.astimezone(dt.UTC), finish.astimezone(dt.UTC)))
+    if not spans:
+        return _calendar_halves(day, zone)
+    if len(spans) == 1:
+        begin, finish = spans[0]
+        middle = begin + (finish - begin) / 2
+        return [(begin, middle), (middle, finish)]
+    return spans[:2]
+
+
+def _overlap_halves(halves: list[Span], start: dt.datetime, end: dt.datetime) -> Decimal:
+    return sum((HALF for lo, hi in halves if start < hi and end > lo), Decimal(0))
 
 
 def _attachment_check(attachment: File | None) -> None:  # type: ignore[type-arg]
@@ -815,7 +908,7 @@ def leave_request_create(
     request_flow.notify_people(
         request_flow.approvers_of(employee),
         title=format_lazy(gettext_lazy("{name} 提交了请假申请"), name=employee.name),
-        body=leave_request_text(leave_request),
+        body=request_flow.reader_text(lambda: leave_request_text(leave_request)),
         link=_inbox_link("leave"),
     )
     return leave_request
@@ -910,13 +1003,17 @@ def leave_request_reject(*, leave_request: LeaveRequest, actor: User, note: str)
 
 def _decision_notify(leave_request: LeaveRequest, *, approved: bool) -> None:
     title = gettext_lazy("你的请假申请已通过") if approved else gettext_lazy("你的请假申请被驳回")
-    body = leave_request_text(leave_request)
-    if leave_request.decision_note:
-        body += "\n" + _("审批意见：%(note)s") % {"note": leave_request.decision_note}
+
+    def body() -> str:
+        text = leave_request_text(leave_request)
+        if leave_request.decision_note:
+            text += "\n" + _("审批意见：%(note)s") % {"note": leave_request.decision_note}
+        return text
+
     request_flow.notify_people(
         [leave_request.employee.user],
         title=title,
-        body=body,
+        body=request_flow.reader_text(body),
         link=reverse("attendance:requests_mine"),
     )
 
@@ -955,7 +1052,7 @@ def leave_request_cancel(
             title=format_lazy(
                 gettext_lazy("{name} 撤回了已批准的请假"), name=leave_request.employee.name
             ),
-            body=leave_request_text(leave_request),
+            body=request_flow.reader_text(lambda: leave_request_text(leave_request)),
             link=_inbox_link("leave"),
         )
         request_flow.recompute(

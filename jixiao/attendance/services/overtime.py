@@ -31,7 +31,9 @@ from jixiao.attendance.models import (
     DayKindChoice,
     LeaveRequest,
     OvertimeRequest,
+    SystemChoice,
 )
+from jixiao.attendance.selectors.schedules import PlannedDay, planned_days
 from jixiao.attendance.services import request_flow
 from jixiao.attendance.services.results import month_locked_check
 from jixiao.audit.services import audit_record, audit_record_many, diff, snapshot
@@ -169,15 +171,10 @@ def overtime_request_create(
     if not reason.strip():
         raise ServiceError(_("请填写加班原因。"), fields={"reason": [_("请填写加班原因。")]})
     dates = request_flow.local_dates(employee, start, end)
-    kinds = request_flow.calendar_kinds(employee, dates)
-    if compensation == OvertimeRequest.Compensation.COMP_LEAVE and any(
-        kind == DayKindChoice.STATUTORY_HOLIDAY for kind in kinds.values()
-    ):
-        raise ServiceError(
-            _("法定节假日加班不能以调休代替，须支付不低于300%的加班费（劳动法第四十四条）。"),
-            code="statutory_holiday_comp_leave",
-            fields={"compensation": [_("法定节假日加班不能以调休代替")]},
-        )
+    if compensation == OvertimeRequest.Compensation.COMP_LEAVE:
+        _comp_leave_days_check(employee, sorted(_minutes_by_date(employee, start, end)))
+    else:
+        request_flow.calendar_kinds(employee, dates)  # a missing calendar is a clear error
     month_locked_check(company=employee.company, dates=dates)
     clash = OvertimeRequest.objects.filter(
         employee=employee, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start
@@ -205,16 +202,68 @@ def overtime_request_create(
         changes=diff({}, snapshot(overtime, REQUEST_FIELDS)),
         reason="；".join([overtime.reason, *warnings]),
     )
-    body = overtime_request_text(overtime)
-    if warnings:
-        body += "\n" + "\n".join(warnings)
+
+    def body() -> str:
+        # Rendered per approver, in their language: the cap warnings too.
+        return "\n".join([overtime_request_text(overtime), *overtime_warnings(overtime)])
+
     request_flow.notify_people(
         request_flow.approvers_of(employee),
         title=format_lazy(gettext_lazy("{name} 提交了加班申请"), name=employee.name),
-        body=body,
+        body=request_flow.reader_text(body),
         link=f"{reverse('attendance:requests_inbox')}?tab=overtime",
     )
     return overtime
+
+
+#: Systems without a rest-day category of overtime: comprehensive hours judge the period
+#: total, unfixed hours have no overtime; only the holiday rule applies to them.
+NO_REST_DAY_SYSTEMS = frozenset({SystemChoice.COMPREHENSIVE.value, SystemChoice.UNFIXED.value})
+
+
+def rest_day_of(planned: PlannedDay, kind: str) -> bool:
+    """Whether a date is the employee's rest day (Labour Law Art. 44: 200 % or comp leave).
+
+    Shift workers by their roster: a rostered day off is a rest day even on a calendar
+    workday, a rostered shift on a Saturday is a workday. Everyone else by the calendar.
+    """
+    if planned.by_roster:
+        return planned.rostered and planned.shift is None
+    return kind in (DayKindChoice.REST_DAY, DayKindChoice.COMPANY_REST_DAY)
+
+
+def _comp_leave_days_check(employee: Employee, dates: list[dt.date]) -> None:
+    """Comp leave (调休) replaces only rest-day overtime pay: refused on statutory holidays
+    (300 %, always paid) and on the employee's workdays (150 %, always paid)."""
+    kinds = request_flow.calendar_kinds(employee, dates)
+    if any(kinds[day] == DayKindChoice.STATUTORY_HOLIDAY for day in dates):
+        raise ServiceError(
+            _("法定节假日加班不能以调休代替，须支付不低于300%的加班费（劳动法第四十四条）。"),
+            code="statutory_holiday_comp_leave",
+            fields={"compensation": [_("法定节假日加班不能以调休代替")]},
+        )
+    plan = planned_days(employee, dates)
+    unrostered = [day for day in dates if plan[day].by_roster and not plan[day].rostered]
+    if unrostered:
+        message = _("%(dates)s 尚未排班，无法判断是否休息日，请先请主管排班。") % {
+            "dates": "、".join(day.isoformat() for day in unrostered[:5])
+        }
+        raise ServiceError(message, code="roster_missing", fields={"compensation": [message]})
+    workdays = [
+        day
+        for day in dates
+        if plan[day].system not in NO_REST_DAY_SYSTEMS and not rest_day_of(plan[day], kinds[day])
+    ]
+    if workdays:
+        raise ServiceError(
+            _(
+                "%(dates)s 是%(name)s的工作日：工作日延长工作时间须支付不低于150%%的加班费，"
+                "只有休息日加班可以调休（劳动法第四十四条）。"
+            )
+            % {"dates": "、".join(day.isoformat() for day in workdays[:5]), "name": employee.name},
+            code="workday_comp_leave",
+            fields={"compensation": [_("工作日加班不能以调休代替")]},
+        )
 
 
 def _overtime_dates(overtime: OvertimeRequest) -> list[dt.date]:
@@ -239,15 +288,19 @@ def _decide(overtime: OvertimeRequest, actor: User, status: str, note: str) -> O
         reason="；".join(x for x in [overtime.decision_note, *warnings] if x),
     )
     approved = status == ApprovalStatus.APPROVED
-    body = overtime_request_text(overtime)
-    if overtime.decision_note:
-        body += "\n" + _("审批意见：%(note)s") % {"note": overtime.decision_note}
+
+    def body() -> str:
+        text = overtime_request_text(overtime)
+        if overtime.decision_note:
+            text += "\n" + _("审批意见：%(note)s") % {"note": overtime.decision_note}
+        return text
+
     request_flow.notify_people(
         [overtime.employee.user],
         title=gettext_lazy("你的加班申请已通过")
         if approved
         else gettext_lazy("你的加班申请被驳回"),
-        body=body,
+        body=request_flow.reader_text(body),
         link=reverse("attendance:requests_mine"),
     )
     return overtime

@@ -10,12 +10,22 @@ framework's row limit, with preview, saved mappings and the XLSX error report) a
 - local times become UTC with offsets cached per (zone, date): a date without a
   daylight-saving change (nearly all) costs one dictionary look-up;
 - employee numbers map through one dictionary loaded with one query;
-- rows are sorted by (employee, time) and inserted with one ``executemany`` per chunk
-  (SQLite) or ``COPY`` into a temporary table (PostgreSQL), with
-  ``INSERT … ON CONFLICT DO NOTHING`` on the unique (company, source, source_id):
-  importing the same file twice stores nothing new. A file without a record-id
-  column gets a deterministic source id "employee id (9 digits)|UTC epoch|device": in
-  the order the rows are inserted, so the unique index grows at its end.
+- rows are sorted by (employee, time); one query over the file's time span reads the
+  stored punches (for the duplicate flag) and their source ids. Rows whose source id
+  is stored already are not sent: importing the same file twice stores nothing new.
+  SQLite inserts the rest with one ``executemany`` per chunk and ``ON CONFLICT DO
+  NOTHING`` (repeats in the file); PostgreSQL checks the file's own record ids
+  against the table with one join, then ``COPY``s the new rows straight into the
+  table (text lines joined per batch). Should a concurrent writer commit one of the
+  same source ids in between, the unique index stops that ``COPY`` (its savepoint
+  is rolled back) and the rows go through a temporary table and ``INSERT … ON
+  CONFLICT DO NOTHING`` instead: race-free without locking the table against the
+  check-ins of the day. A file without a record-id column gets a deterministic
+  source id "employee id (9 digits)|UTC epoch|device": in the order the rows are
+  inserted, so the unique index grows at its end.
+- Punch has no database foreign keys (see the model): the import checks that its
+  employees exist in the company with one query, which on PostgreSQL also locks
+  them (``FOR KEY SHARE``) until the import commits.
 - Flags as in ``punches``: ``duplicate`` (within 60 s of another punch of the same
   employee), ``clock_skew`` (a device more than 5 min ahead of the import time, or
   jumping back in time by more than an hour in file order).
@@ -28,6 +38,7 @@ import bisect
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import re
 import time
@@ -73,6 +84,24 @@ _DUP = int(DUPLICATE_WINDOW.total_seconds())
 _SKEW_AHEAD = int(CLOCK_SKEW_AHEAD.total_seconds())
 _OUT_OF_ORDER = int(OUT_OF_ORDER_TOLERANCE.total_seconds())
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+_UNSET: Any = object()
+
+
+def _clock_seconds(clock: str) -> int:
+    """Seconds of the day of "8:57:13" or "08:57"; -1 when the text is no such time."""
+    parts = clock.split(":")
+    if not 2 <= len(parts) <= 3:
+        return -1
+    try:
+        hour, minute = int(parts[0]), int(parts[1])
+        second = int(parts[2]) if len(parts) == 3 else 0
+    except ValueError:
+        return -1
+    if 0 <= hour < 24 and 0 <= minute < 60 and 0 <= second < 60:
+        return hour * 3600 + minute * 60 + second
+    return -1
 
 
 def _text(value: Any) -> str:
@@ -411,6 +440,17 @@ class InsertStats:
 
 
 _CLOCK_TEXT = [f" {s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}" for s in range(86400)]
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+ANALYZE_AFTER = 100_000
+"""PostgreSQL: an import of this many new rows refreshes the table's statistics."""
+COPY_BATCH = 5000
+"""Rows per ``COPY`` write: one string of some 600 KB."""
+
+
+def _copy_text(value: str) -> str:
+    """A value for COPY's text format (backslash, tab and line breaks escaped)."""
+    return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
 
 
 def _utc_text(epoch: int, days: dict[int, str]) -> str:
@@ -423,42 +463,147 @@ def _utc_text(epoch: int, days: dict[int, str]) -> str:
     return prefix + _CLOCK_TEXT[seconds]
 
 
-def _existing_times(
-    company: Company, rows: Sequence[tuple[int, int, int, str, str]]
-) -> dict[int, list[int]]:
-    """Stored punch times (epoch) of the file's employees within the file's time span."""
+@dataclass
+class _Stored:
+    """What is stored in the import's time span: non-voided times per employee (for the
+    duplicate flag) and the source ids of the import's source (already imported)."""
+
+    times: dict[int, list[int]] = field(default_factory=dict)
+    source_ids: set[str] = field(default_factory=set)
+
+
+def _stored_in_span(
+    company: Company,
+    rows: Sequence[tuple[int, int, int, str, str]],
+    source: str,
+    employee_ids: list[int],
+) -> _Stored:
+    """One query over the file's employees and time span (±60 s), along the (company,
+    employee, at) index: a fresh import reads nothing, a re-import reads its own rows,
+    whose source ids then need no other look-up."""
+    stored = _Stored()
     if not rows:
-        return {}
+        return stored
     low = min(r[1] for r in rows) - _DUP
     high = max(r[1] for r in rows) + _DUP
-    found: dict[int, list[int]] = defaultdict(list)
+    times: dict[int, list[int]] = defaultdict(list)
+    source_ids = stored.source_ids
     # Epoch seconds computed by the database: no datetime objects for a million rows.
-    epoch = (
-        "CAST(EXTRACT(EPOCH FROM at) AS BIGINT)"
-        if connection.vendor == "postgresql"
-        else "CAST(strftime('%%s', at) AS INTEGER)"
-    )
     table = Punch._meta.db_table
+    span = [
+        connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(low, dt.UTC)),
+        connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(high, dt.UTC)),
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT employee_id, {epoch} FROM {table} "  # noqa: S608 - fixed names
-            "WHERE company_id = %s AND voided = %s AND at >= %s AND at <= %s",
-            [
-                company.pk,
-                False,
-                connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(low, dt.UTC)),
-                connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(high, dt.UTC)),
-            ],
-        )
+        if connection.vendor == "postgresql":
+            # One index range per employee, whatever the statistics say: right after a
+            # big import they count the company's new rows as none, and the planner
+            # would scan them all against the whole employee list (OFFSET 0 keeps the
+            # lateral subquery from being flattened into such a join).
+            cursor.execute(
+                "SELECT p.employee_id, p.epoch, p.voided, p.source_id "  # noqa: S608
+                "FROM unnest(%s::bigint[]) AS e(id) CROSS JOIN LATERAL ("
+                "SELECT employee_id, CAST(EXTRACT(EPOCH FROM at) AS BIGINT) AS epoch, voided, "
+                "CASE WHEN source = %s THEN source_id ELSE '' END AS source_id "
+                f"FROM {table} WHERE company_id = %s AND employee_id = e.id "
+                "AND at >= %s AND at <= %s OFFSET 0) AS p",
+                [employee_ids, source, company.pk, *span],
+            )
+        else:  # our own integers as literals: no limit on the number of variables
+            employees = ", ".join(str(int(i)) for i in employee_ids)
+            cursor.execute(
+                "SELECT employee_id, CAST(strftime('%%s', at) AS INTEGER), voided, "  # noqa: S608
+                f"CASE WHEN source = %s THEN source_id ELSE '' END FROM {table} "
+                f"WHERE company_id = %s AND employee_id IN ({employees}) "
+                "AND at >= %s AND at <= %s",
+                [source, company.pk, *span],
+            )
         while True:
             fetched = cursor.fetchmany(20_000)
             if not fetched:
                 break
-            for employee_id, seconds in fetched:
-                found[employee_id].append(int(seconds))
-    for times in found.values():
-        times.sort()
-    return found
+            for employee_id, seconds, voided, source_id in fetched:
+                if not voided:
+                    times[employee_id].append(int(seconds))
+                if source_id:
+                    source_ids.add(source_id)
+    for found in times.values():
+        found.sort()
+    stored.times = dict(times)
+    return stored
+
+
+def _employees_lock(company: Company, employee_ids: list[int]) -> None:
+    """The rows' employees exist in the company, and stay until the import commits
+    (``FOR KEY SHARE`` on PostgreSQL, what a foreign-key trigger would take per row;
+    SQLite's writer holds the whole database)."""
+    found: set[int] = set()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT id FROM org_employee WHERE company_id = %s AND id = ANY(%s) FOR KEY SHARE",
+                [company.pk, employee_ids],
+            )
+            found.update(row[0] for row in cursor.fetchall())
+        else:
+            for start in range(0, len(employee_ids), 900):
+                part = employee_ids[start : start + 900]
+                marks = ", ".join(["%s"] * len(part))
+                cursor.execute(
+                    f"SELECT id FROM org_employee WHERE company_id = %s AND id IN ({marks})",  # noqa: S608
+                    [company.pk, *part],
+                )
+                found.update(row[0] for row in cursor.fetchall())
+    missing = set(employee_ids) - found
+    if missing:
+        message = _("%(n)d 名员工在导入期间已被删除或不属于本公司，请重新导入。") % {
+            "n": len(missing)
+        }
+        raise ServiceError(message, code="employee_gone", status=409)
+
+
+_FlaggedRow = tuple[int, int, str, str, str]
+"""(employee_id, epoch, device, the file's record id or "", flags)."""
+
+
+def _flagged(
+    rows: list[tuple[int, int, int, str, str]],
+    existing: dict[int, list[int]],
+    skewed_devices: set[str],
+    employees: dict[int, tuple[int, int]],
+) -> Iterator[_FlaggedRow]:
+    """The sorted rows with their flags; fills ``employees`` with each one's time span."""
+    flags_plain, flags_dup, flags_skew, flags_both = (
+        "[]",
+        json.dumps([FLAG_DUPLICATE]),
+        json.dumps([FLAG_CLOCK_SKEW]),
+        json.dumps([FLAG_CLOCK_SKEW, FLAG_DUPLICATE]),
+    )
+    previous_employee = -1
+    previous_epoch = 0
+    low = 0
+    stored: list[int] = []
+    near = False
+    for employee_id, epoch, _number, device, source_id in rows:
+        if employee_id != previous_employee:
+            stored = existing.get(employee_id, [])
+            near = False
+            if previous_employee != -1:
+                employees[previous_employee] = (low, previous_epoch)
+            low = epoch
+        else:
+            near = epoch - previous_epoch <= _DUP
+        if not near and stored:
+            i = bisect.bisect_left(stored, epoch - _DUP)
+            near = i < len(stored) and stored[i] <= epoch + _DUP
+        previous_employee, previous_epoch = employee_id, epoch
+        if device and device in skewed_devices:
+            flags = flags_both if near else flags_skew
+        else:
+            flags = flags_dup if near else flags_plain
+        yield employee_id, epoch, device, source_id, flags
+    if previous_employee != -1:
+        employees[previous_employee] = (low, previous_epoch)
 
 
 def punches_insert(
@@ -471,59 +616,21 @@ def punches_insert(
 ) -> InsertStats:
     """Sort, flag and insert converted rows; rows already stored (same source id) are skipped.
 
-    The caller holds the transaction."""
+    The caller holds the transaction. SQLite: ``executemany`` with ``ON CONFLICT DO
+    NOTHING`` (one writer at a time). PostgreSQL: the rows whose source id is new —
+    checked against the stored ones of the span, the file's own record ids against
+    the table — are copied straight into the table; should a concurrent writer store
+    one of the same ids first, the unique index stops the copy and the import is
+    redone through a temporary table with ``INSERT … ON CONFLICT DO NOTHING``."""
     if source not in Punch.Source.values:
         raise ValueError(source)
     rows.sort()
-    existing = _existing_times(company, rows)
     stats = InsertStats()
-    days: dict[int, str] = {}
-    flags_plain, flags_dup, flags_skew, flags_both = (
-        "[]",
-        json.dumps([FLAG_DUPLICATE]),
-        json.dumps([FLAG_CLOCK_SKEW]),
-        json.dumps([FLAG_CLOCK_SKEW, FLAG_DUPLICATE]),
-    )
-    employees = stats.employees
-    clock_text = _CLOCK_TEXT
-
-    def params() -> Iterator[tuple[int, str, str, str, str]]:
-        """(employee_id, at, source_id, device_id, flags) in (employee, time) order."""
-        previous_employee = -1
-        previous_epoch = 0
-        low = 0
-        stored: list[int] = []
-        for employee_id, epoch, _number, device, source_id in rows:
-            if employee_id != previous_employee:
-                stored = existing.get(employee_id, [])
-                near = False
-                if previous_employee != -1:
-                    employees[previous_employee] = (low, previous_epoch)
-                low = epoch
-            else:
-                near = epoch - previous_epoch <= _DUP
-            if not near and stored:
-                i = bisect.bisect_left(stored, epoch - _DUP)
-                near = i < len(stored) and stored[i] <= epoch + _DUP
-            previous_employee, previous_epoch = employee_id, epoch
-            if device and device in skewed_devices:
-                flags = flags_both if near else flags_skew
-            else:
-                flags = flags_dup if near else flags_plain
-            day, seconds = divmod(epoch, 86400)
-            prefix = days.get(day)
-            if prefix is None:
-                prefix = days[day] = dt.date.fromordinal(day + _UNIX_ORDINAL).isoformat()
-            yield (
-                employee_id,
-                prefix + clock_text[seconds],
-                source_id or f"{employee_id:09d}|{epoch}|{device}",
-                device,
-                flags,
-            )
-        if previous_employee != -1:
-            employees[previous_employee] = (low, previous_epoch)
-
+    if not rows:
+        return stats
+    employee_ids = sorted({row[0] for row in rows})
+    _employees_lock(company, employee_ids)
+    stored = _stored_in_span(company, rows, source, employee_ids)
     constants = {
         "company_id": company.pk,
         "source": source,
@@ -531,15 +638,27 @@ def punches_insert(
         "voided": False,
         "photo": "",
         "created_by_id": actor.pk if actor is not None and actor.pk else None,
-        "created_at": _utc_text(int(time.time()), days)
+        "created_at": _utc_text(int(time.time()), {})
         + ("+00" if connection.vendor == "postgresql" else ""),
     }
     table = Punch._meta.db_table
+
+    def flagged() -> Iterator[_FlaggedRow]:
+        return _flagged(rows, stored.times, skewed_devices, stats.employees)
+
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            stats.inserted = _copy_insert(cursor, table, constants, params())
+            stats.inserted = _postgresql_insert(
+                cursor, table, constants, flagged, rows, stored.source_ids
+            )
+            if stats.inserted >= ANALYZE_AFTER:
+                # Fresh statistics for the reads that follow (the daily results, the
+                # next import's span query): autovacuum would get to it only later.
+                # Counts this transaction's rows; a role that does not own the table
+                # gets a warning, not an error.
+                cursor.execute(f"ANALYZE {table}")
         else:
-            stats.inserted = _sqlite_insert(cursor, table, constants, params())
+            stats.inserted = _sqlite_insert(cursor, table, constants, flagged(), stored.source_ids)
     stats.already_stored = len(rows) - stats.inserted
     return stats
 
@@ -564,9 +683,15 @@ def _literal(value: Any, *, postgresql: bool = False) -> str:
 
 
 def _sqlite_insert(
-    cursor: Any, table: str, constants: dict[str, Any], rows: Iterable[tuple[Any, ...]]
+    cursor: Any,
+    table: str,
+    constants: dict[str, Any],
+    rows: Iterable[_FlaggedRow],
+    stored_ids: set[str],
 ) -> int:
-    """``executemany`` in chunks: constants as literals, five bound values per row."""
+    """``executemany`` in chunks: constants as literals, five bound values per row; rows
+    whose source id the span query found are not sent (a re-import writes nothing), the
+    others meet ``ON CONFLICT DO NOTHING`` (the file's own record ids, repeats)."""
     names = ", ".join((*_VARYING, *constants))
     values = ", ".join((*(["?"] * len(_VARYING)), *(_literal(v) for v in constants.values())))
     sql = f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
@@ -577,32 +702,166 @@ def _sqlite_insert(
     cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     inserted = 0
     raw = cursor.cursor  # sqlite3's own cursor: "?" placeholders, no per-chunk rewriting
-    chunk: list[tuple[Any, ...]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= INSERT_CHUNK:
+    days: dict[int, str] = {}
+    clock_text = _CLOCK_TEXT
+    chunk: list[tuple[int, str, str, str, str]] = []
+    append = chunk.append
+    try:
+        for employee_id, epoch, device, source_id, flags in rows:
+            sid = source_id or f"{employee_id:09d}|{epoch}|{device}"
+            if stored_ids and sid in stored_ids:
+                continue
+            day, seconds = divmod(epoch, 86400)
+            prefix = days.get(day)
+            if prefix is None:
+                prefix = days[day] = dt.date.fromordinal(day + _UNIX_ORDINAL).isoformat()
+            append((employee_id, prefix + clock_text[seconds], sid, device, flags))
+            if len(chunk) >= INSERT_CHUNK:
+                raw.executemany(sql, chunk)
+                inserted += max(raw.rowcount, 0)
+                chunk.clear()
+        if chunk:
             raw.executemany(sql, chunk)
             inserted += max(raw.rowcount, 0)
-            chunk = []
-    if chunk:
-        raw.executemany(sql, chunk)
-        inserted += max(raw.rowcount, 0)
-    cursor.execute(f"PRAGMA cache_size = {cache_size}")
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {cache_size}")
     return inserted
 
 
+def _copy_suffix(constants: dict[str, Any]) -> str:
+    """The constant columns of a COPY line (text format), with its line end."""
+    parts = []
+    for value in constants.values():
+        if value is None:
+            parts.append("\\N")
+        elif isinstance(value, bool):
+            parts.append("t" if value else "f")
+        else:
+            parts.append(_copy_text(str(value)))
+    return "\t" + "\t".join(parts) + "\n"
+
+
+def _stored_record_ids(cursor: Any, company_id: int, source: str, wanted: list[str]) -> set[str]:
+    """Which of the file's own record ids (not in the span) are stored: one join."""
+    cursor.execute(
+        'CREATE TEMPORARY TABLE punch_import_ids (source_id text COLLATE "C") ON COMMIT DROP'
+    )
+    with cursor.cursor.copy("COPY punch_import_ids (source_id) FROM STDIN") as copy:
+        for start in range(0, len(wanted), COPY_BATCH):
+            copy.write("".join(_copy_text(s) + "\n" for s in wanted[start : start + COPY_BATCH]))
+    cursor.execute(
+        f"SELECT i.source_id FROM punch_import_ids i WHERE EXISTS (SELECT 1 FROM "  # noqa: S608
+        f"{Punch._meta.db_table} p WHERE p.company_id = %s AND p.source = %s "
+        "AND p.source_id = i.source_id AND p.source_id <> '')",
+        [company_id, source],
+    )
+    found = {row[0] for row in cursor.fetchall()}
+    cursor.execute("DROP TABLE punch_import_ids")
+    return found
+
+
+def _postgresql_insert(
+    cursor: Any,
+    table: str,
+    constants: dict[str, Any],
+    flagged: Any,
+    rows: list[tuple[int, int, int, str, str]],
+    stored_ids: set[str],
+) -> int:
+    """COPY the new rows straight into the table (text lines joined per batch); on a
+    unique violation from a concurrent writer, the temporary-table path instead."""
+    import psycopg
+
+    record_ids = [r[4] for r in rows if r[4] and r[4] not in stored_ids]
+    if record_ids:
+        stored_ids = stored_ids | _stored_record_ids(
+            cursor, constants["company_id"], constants["source"], record_ids
+        )
+    names = ", ".join((*_VARYING, *constants))
+    suffix = _copy_suffix(constants)
+    days: dict[int, str] = {}
+    clock_text = [text + "+00\t" for text in _CLOCK_TEXT]
+    devices: dict[str, str] = {}  # device → its COPY text
+    try:
+        with transaction.atomic():
+            copied = 0
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                batch: list[str] = []
+                append = batch.append
+                seen: set[str] = set()  # the file's own record ids, each once
+                # The last default id's employee, instant and device, and the others of
+                # that employee and instant.
+                same_employee, same_epoch, same_device = -1, -1, ""
+                more: set[tuple[int, int, str]] = set()
+                current = -1
+                employee_text = employee_sid = ""
+                for employee_id, epoch, device, source_id, flags in flagged():
+                    if employee_id != current:  # rows come by employee: once per employee
+                        current = employee_id
+                        employee_text, employee_sid = f"{employee_id}\t", f"{employee_id:09d}|"
+                    if source_id:
+                        if source_id in stored_ids or source_id in seen:
+                            continue
+                        seen.add(source_id)
+                        sid = _copy_text(source_id)
+                    else:  # "employee|epoch|device": equal ids are neighbours in sort order
+                        if same_epoch == epoch and same_employee == employee_id:
+                            if not more:
+                                more.add((employee_id, epoch, same_device))
+                            key = (employee_id, epoch, device)
+                            if key in more:
+                                continue
+                            more.add(key)
+                        elif more:
+                            more.clear()
+                        same_employee, same_epoch, same_device = employee_id, epoch, device
+                        if stored_ids and f"{employee_sid}{epoch}|{device}" in stored_ids:
+                            continue
+                        sid = ""
+                    shown = devices.get(device)
+                    if shown is None:
+                        shown = devices[device] = _copy_text(device)
+                    day, seconds = divmod(epoch, 86400)
+                    prefix = days.get(day)
+                    if prefix is None:
+                        prefix = days[day] = dt.date.fromordinal(day + _UNIX_ORDINAL).isoformat()
+                    if sid:
+                        append(
+                            f"{employee_text}{prefix}{clock_text[seconds]}{sid}"
+                            f"\t{shown}\t{flags}{suffix}"
+                        )
+                    else:
+                        append(
+                            f"{employee_text}{prefix}{clock_text[seconds]}{employee_sid}{epoch}"
+                            f"|{shown}\t{shown}\t{flags}{suffix}"
+                        )
+                    if len(batch) >= COPY_BATCH:
+                        copy.write("".join(batch))
+                        copied += len(batch)
+                        batch.clear()
+                if batch:
+                    copy.write("".join(batch))
+                    copied += len(batch)
+            return copied
+    except psycopg.errors.UniqueViolation:
+        return _copy_insert(cursor, table, constants, flagged())
+
+
 def _copy_insert(
-    cursor: Any, table: str, constants: dict[str, Any], rows: Iterable[tuple[Any, ...]]
+    cursor: Any, table: str, constants: dict[str, Any], rows: Iterable[_FlaggedRow]
 ) -> int:
     """PostgreSQL: COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING."""
     names = ", ".join(_VARYING)
     cursor.execute(
         "CREATE TEMPORARY TABLE punch_import_tmp (employee_id bigint, at timestamptz, "
-        "source_id varchar(100), device_id varchar(100), flags jsonb) ON COMMIT DROP"
+        'source_id varchar(100) COLLATE "C", device_id varchar(100), flags jsonb) ON COMMIT DROP'
     )
+    days: dict[int, str] = {}
     with cursor.cursor.copy(f"COPY punch_import_tmp ({names}) FROM STDIN") as copy:
-        for employee_id, at, source_id, device_id, flags in rows:
-            copy.write_row((employee_id, at + "+00", source_id, device_id, flags))
+        for employee_id, epoch, device, source_id, flags in rows:
+            at = _utc_text(epoch, days) + "+00"
+            sid = source_id or f"{employee_id:09d}|{epoch}|{device}"
+            copy.write_row((employee_id, at, sid, device, flags))
     all_names = ", ".join((*_VARYING, *constants))
     literals = ", ".join(_literal(v, postgresql=True) for v in constants.values())
     cursor.execute(
@@ -790,56 +1049,57 @@ def punch_bulk_import(
     width = max(columns_at.values()) + 1
     add = converter.add
 
-    def data_rows() -> Iterator[tuple[int, list[Any]]]:
-        yield from first_rows
-        yield from enumerate(rows, start=header_number + len(first_rows) + 1)
-
     # The fast path: text cells "date time" (a CSV, a ZKTeco export) of known employees,
     # with the day's UTC offset cached; anything else takes ``add``, which reports errors.
     fast = date_i is None and zone_i is None
-    employees = converter.employees
+    # Per employee number: (id, the cache of local-midnight epochs by date text of the
+    # employee's zone, the zone): one dictionary look-up per row finds all three.
     bases: dict[str, dict[str, int | None]] = {}
+    employees: dict[str, tuple[int, dict[str, int | None], str]] = {}
+    for employee_number, (employee_id, zone) in converter.employees.items():
+        employees[employee_number] = (employee_id, bases.setdefault(zone, {}), zone)
+    clocks: dict[str, int] = {}  # "8:57:13" → seconds of the day, -1 when not a time
+    day_base = converter.clock.day_base
     append = converter.result.rows.append
     latest_allowed = converter.latest_allowed
     ahead = converter.now_epoch + _SKEW_AHEAD
     device_latest = converter.device_latest
     skewed = converter.result.skewed_devices
-    fast_rows = 0
-    for number, cells in data_rows():
+    valid_rows = converter.result.rows
+    slow_valid = 0  # rows ``add`` accepted (it counts the rows it sees itself)
+    numbered = itertools.chain(
+        first_rows, enumerate(rows, start=header_number + len(first_rows) + 1)
+    )
+    for number, cells in numbered:
         if fast:
             try:
                 found = employees.get(cells[number_i])
                 text = cells[time_i]
                 if found is not None and type(text) is str:
                     date_text, _space, clock = text.partition(" ")
-                    zone_bases = bases.get(found[1])
-                    if zone_bases is None:
-                        zone_bases = bases[found[1]] = {}
-                    try:
-                        base = zone_bases[date_text]
-                    except KeyError:
-                        base = zone_bases[date_text] = converter.clock.day_base(found[1], date_text)
-                    parts = clock.split(":")
-                    if base is not None and 2 <= len(parts) <= 3:
-                        hour, minute = int(parts[0]), int(parts[1])
-                        second = int(parts[2]) if len(parts) == 3 else 0
-                        if 0 <= hour < 24 and 0 <= minute < 60 and 0 <= second < 60:
-                            epoch = base + hour * 3600 + minute * 60 + second
-                            if epoch <= latest_allowed:
-                                device = cells[device_i].strip() if device_i is not None else ""
-                                if device:
-                                    latest = device_latest.get(device)
-                                    if latest is None or epoch > latest:
-                                        device_latest[device] = epoch
-                                    if epoch > ahead or (
-                                        latest is not None and latest - epoch > _OUT_OF_ORDER
-                                    ):
-                                        skewed.add(device)
-                                sid = cells[sid_i].strip()[:100] if sid_i is not None else ""
-                                append((found[0], epoch, number, device, sid))
-                                fast_rows += 1
-                                continue
-            except (IndexError, ValueError, AttributeError):
+                    zone_bases = found[1]
+                    base = zone_bases.get(date_text, _UNSET)
+                    if base is _UNSET:
+                        base = zone_bases[date_text] = day_base(found[2], date_text)
+                    seconds = clocks.get(clock)
+                    if seconds is None:
+                        seconds = clocks[clock] = _clock_seconds(clock)
+                    if base is not None and seconds >= 0:
+                        epoch = base + seconds
+                        if epoch <= latest_allowed:
+                            device = cells[device_i].strip() if device_i is not None else ""
+                            if device:
+                                latest = device_latest.get(device)
+                                if latest is None or epoch > latest:
+                                    device_latest[device] = epoch
+                                if epoch > ahead or (
+                                    latest is not None and latest - epoch > _OUT_OF_ORDER
+                                ):
+                                    skewed.add(device)
+                            sid = cells[sid_i].strip()[:100] if sid_i is not None else ""
+                            append((found[0], epoch, number, device, sid))
+                            continue
+            except (IndexError, AttributeError):
                 pass
         if len(cells) < width:
             if not any(c not in (None, "") for c in cells):
@@ -847,6 +1107,7 @@ def punch_bulk_import(
             cells = list(cells) + [""] * (width - len(cells))
         if not any(c not in (None, "") for c in cells):
             continue
+        before = len(valid_rows)
         add(
             number,
             cells[number_i],
@@ -859,7 +1120,8 @@ def punch_bulk_import(
             source_id=str(cells[sid_i] or "").strip()[:100] if sid_i is not None else "",
             columns=column_names,
         )
-    converter.result.total += fast_rows
+        slow_valid += len(valid_rows) - before
+    converter.result.total += len(valid_rows) - slow_valid
     converted = converter.result
     mapping_used = {headers[i]: name for name, i in columns_at.items()}
     if converted.total == 0:

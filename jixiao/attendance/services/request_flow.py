@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from django.db.models import Model
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -114,6 +114,18 @@ def decision_check(request: Any, actor: User) -> None:
         raise ServiceError(_("该申请已处理，不能重复审批。"), code="not_pending", status=409)
     if request.employee.user_id is not None and request.employee.user_id == actor.pk:
         raise ServiceError(_("不能审批自己的申请。"), code="own_request", status=403)
+
+
+def reader_text(render: Callable[[], str]) -> Promise:
+    """A notification text rendered in each recipient's language.
+
+    ``render`` builds the text with ``gettext`` (dates, numbers, the approver's note);
+    ``notify`` turns it into a string once per recipient inside that recipient's
+    language, so 张经理 reads Chinese while an English-speaking employee reads English,
+    whatever language the submitter used.
+    """
+    # A lazy proxy at run time; django-stubs types ``lazy(...)()`` as ``str``.
+    return cast(Promise, lazy(render, str)())
 
 
 def notify_people(

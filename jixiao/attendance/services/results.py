@@ -1,9 +1,11 @@
 """Daily results and the month close: engine inputs in, stored explained figures out.
 
 ``daily_attendance_compute`` runs the engine over many employees in chunks and
-replaces their ``DailyAttendance`` rows with one ``DELETE`` and one
-``executemany`` per chunk; ``daily_attendance_recompute`` does the same for one
-employee and a few dates after an approval or a correction. The month services
+replaces their ``DailyAttendance`` rows with one ``DELETE`` and one ``COPY``
+(PostgreSQL) or ``executemany`` (SQLite) per chunk; ``daily_attendance_recompute``
+does the same for one employee and a few dates after an approval or a correction.
+Comprehensive hours by week, quarter or year read the period's earlier days from
+the stored results (see ``engine.month_summarize``). The month services
 summarise the days (``MonthlySummary``), move the month through review to a
 lock, and reopen it only with a reason. A locked month refuses any recompute.
 """
@@ -11,7 +13,6 @@ lock, and reopen it only with a reason. A locked month refuses any recompute.
 from __future__ import annotations
 
 import calendar
-import copy
 import dataclasses
 import datetime as dt
 import gc
@@ -25,6 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -54,6 +56,7 @@ from jixiao.attendance.models import (
     MonthlySummary,
     WorkSchedule,
 )
+from jixiao.attendance.signals import attendance_month_locked
 from jixiao.audit.services import audit_record, diff
 from jixiao.core.api_errors import ServiceError
 from jixiao.core.models import Company, User
@@ -149,8 +152,61 @@ def day_result(loaded: LoadedDay) -> DayResult:
     )
 
 
-def _reasons_json(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
-    return [{"code": r.code, "params": dict(r.params)} for r in reasons]
+_JSON = json.JSONEncoder(check_circular=False, separators=(", ", ": "))
+_json_str = json.encoder.encode_basestring_ascii  # the C encoder json.dumps uses for str
+
+
+def _json_value(value: object) -> str:
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, str):
+        return _json_str(value)
+    return _JSON.encode(value)
+
+
+#: JSON of one reason by its code and params: lines repeat across people and days
+#: ("scheduled 480 min, 09:00–18:00", "break deducted 60 min"), so most are written once.
+_REASON_JSON: dict[tuple[Any, ...], str] = {}
+_REASON_JSON_MAX = 200_000
+
+
+def _reason_json(reason: Reason) -> str:
+    params = ", ".join(
+        f"{_json_str(key)}: {_json_value(value)}" for key, value in reason.params.items()
+    )
+    return f'{{"code": {_json_str(reason.code)}, "params": {{{params}}}}}'
+
+
+def _reasons_text(reasons: Iterable[Reason]) -> str:
+    """The reasons as JSON ``[{"code": ..., "params": {...}}]``, as ``json.dumps`` writes it
+    (ASCII, the same separators), one stored day at a time.
+
+    The cache relies on params being ``str`` or ``int`` (``Reason``'s type): a line
+    holding anything else is written but not cached (``True == 1`` would share a key).
+    """
+    parts = []
+    cache = _REASON_JSON
+    for reason in reasons:
+        key = (reason.code, *reason.params.items())
+        text = cache.get(key)
+        if text is None:
+            text = _reason_json(reason)
+            if all(type(v) is int or type(v) is str for v in reason.params.values()):
+                if len(cache) >= _REASON_JSON_MAX:
+                    cache.clear()
+                cache[key] = text
+        parts.append(text)
+    return f"[{', '.join(parts)}]"
+
+
+@lru_cache(maxsize=65536)
+def _sqlite_minute(minute: int) -> str:
+    """An epoch minute as SQLite stores a datetime: naive UTC text."""
+    return (_NAIVE_EPOCH + dt.timedelta(minutes=minute)).isoformat(" ")
+
+
+_NAIVE_EPOCH = dt.datetime(1970, 1, 1)
+_UTC_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -167,6 +223,14 @@ class _Writer:
         if value is None or self.vendor != "sqlite":
             return value
         return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+    def minute(self, value: int | None) -> Any:
+        """An engine instant (whole UTC epoch minutes)."""
+        if value is None:
+            return None
+        if self.vendor == "sqlite":
+            return _sqlite_minute(value)
+        return _UTC_EPOCH + dt.timedelta(minutes=value)
 
     def day(self, value: dt.date) -> Any:
         return value.isoformat() if self.vendor == "sqlite" else value
@@ -217,25 +281,32 @@ def _daily_row(
         result.comp_leave_minutes,
         result.night_minutes,
         result.night_allowance,
-        writer.instant(result.first_punch),
-        writer.instant(result.last_punch),
+        writer.minute(result.first_punch_minute),
+        writer.minute(result.last_punch_minute),
         flags,
-        _JSON.encode(_reasons_json(result.reasons)),
+        _reasons_text(result.reasons),
         now,
     )
 
 
-_JSON = json.JSONEncoder(check_circular=False, separators=(", ", ": "))
-
-
 def _insert(table_model: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """One ``executemany``: ``bulk_create`` would spend most of the time preparing fields."""
+    """One ``COPY`` on PostgreSQL, one ``executemany`` elsewhere: ``bulk_create`` would
+    spend most of the time preparing fields."""
     if not rows:
         return
     connection = connections[router.db_for_write(table_model)]
     ops = connection.ops
     table = ops.quote_name(table_model._meta.db_table)
     names = ", ".join(ops.quote_name(c) for c in columns)
+    if connection.vendor == "postgresql":
+        # COPY's text format: JSON goes in as its text, None as NULL.
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
     values = _Writer(connection.vendor).placeholders(columns, JSON_COLUMNS)
     sql = f"INSERT INTO {table} ({names}) VALUES ({values})"  # noqa: S608
     with connection.cursor() as cursor:
@@ -295,8 +366,7 @@ def _chunk_output(
             cached = blank.get(key)
             if cached is None:
                 cached = blank[key] = day_result(loaded)
-            result = copy.copy(cached)  # a frozen dataclass: only the person differs
-            object.__setattr__(result, "employee_id", day.employee_id)
+            result = engine.day_result_for_employee(cached, day.employee_id)
         if result.status == DayStatus.EXCEPTION:
             exceptions += 1
         if result.comp_leave_minutes:
@@ -308,17 +378,27 @@ def _chunk_output(
                 schedule_of[result.employee_id] = loaded.schedule_id  # the last day's rule wins
     summary_rows: list[tuple[Any, ...]] = []
     if month is not None:
-        for employee_id, days in by_employee.items():
+        policies: dict[int, MonthPolicy] = {}
+        by_schedule: dict[int | None, MonthPolicy] = {}
+        for employee_id in by_employee:
             schedule_id = schedule_of.get(employee_id)
-            policy = _policy_for(
-                month.policy, context.schedules.get(schedule_id) if schedule_id else None
-            )
+            policy = by_schedule.get(schedule_id)
+            if policy is None:
+                schedule = context.schedules.get(schedule_id) if schedule_id else None
+                policy = by_schedule[schedule_id] = _policy_for(month.policy, schedule)
+            policies[employee_id] = policy
+        before, missing = _period_days_load(
+            company=context.company, year=month.year, month=month.month, policies=policies
+        )
+        for employee_id, days in by_employee.items():
             summary = engine.month_summarize(
                 employee_id=employee_id,
                 year=month.year,
                 month=month.month,
                 days=days,
-                policy=policy,
+                policy=policies[employee_id],
+                period_days=before.get(employee_id, ()),
+                period_days_missing=missing.get(employee_id, 0),
             )
             summary_rows.append(_summary_row(company_id, month.month_id, summary, now))
     return _ChunkOutput(
@@ -330,6 +410,64 @@ def _chunk_output(
         cpu_seconds=time.process_time() - cpu_started,
         maxrss_kib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     )
+
+
+def _period_days_load(
+    *, company: Company, year: int, month: int, policies: dict[int, MonthPolicy]
+) -> tuple[dict[int, list[DayResult]], dict[int, int]]:
+    """Stored results of the comprehensive-hours period's days before this month.
+
+    For people whose period is a week, quarter or year (``engine.comprehensive_period_start``):
+    {employee: the days' results}, and {employee: how many days of their employment in
+    that stretch have no stored result} (the month close flags those, never a silent zero).
+    """
+    first = dt.date(year, month, 1)
+    starts: dict[dt.date, list[int]] = {}
+    for employee_id, policy in policies.items():
+        if policy.comprehensive_period_minutes is None or policy.comprehensive_period == "month":
+            continue
+        start = engine.comprehensive_period_start(policy.comprehensive_period, year, month)
+        if start < first:
+            starts.setdefault(start, []).append(employee_id)
+    before: dict[int, list[DayResult]] = {}
+    missing: dict[int, int] = {}
+    for start, ids in starts.items():
+        rows = (
+            DailyAttendance.objects.filter(
+                company=company, employee_id__in=ids, date__gte=start, date__lt=first
+            )
+            .order_by("employee_id", "date")
+            .values_list(
+                "employee_id", "date", "day_kind", "status", "scheduled_minutes",
+                "worked_minutes", "leave_minutes", "overtime_holiday_minutes",
+            )
+        )  # fmt: skip
+        for eid, date, kind, status, scheduled, worked, leave, holiday in rows:
+            before.setdefault(eid, []).append(
+                DayResult(
+                    employee_id=eid,
+                    date=date,
+                    day_kind=engine.DayKind(kind),
+                    status=DayStatus(status),
+                    scheduled_minutes=scheduled,
+                    worked_minutes=worked,
+                    leave_minutes=leave,
+                    overtime_holiday_minutes=holiday,
+                )
+            )
+        employment = Employee.objects.filter(company=company, id__in=ids).values_list(
+            "id", "hire_date", "termination_date"
+        )
+        for eid, hired, left in employment:
+            span_start = max(start, hired)
+            span_end = first - dt.timedelta(days=1)
+            if left is not None:
+                span_end = min(span_end, left)
+            owed = max(0, (span_end - span_start).days + 1)
+            found = len(before.get(eid, ()))
+            if owed > found:
+                missing[eid] = owed - found
+    return before, missing
 
 
 def _stale_remove(
@@ -690,13 +828,15 @@ def _policy_for(base: MonthPolicy, schedule: WorkSchedule | None) -> MonthPolicy
     if schedule is None:
         return base
     period_minutes = None
-    if schedule.system == System.COMPREHENSIVE and schedule.period == WorkSchedule.Period.MONTH:
+    period = str(schedule.period or WorkSchedule.Period.MONTH)
+    if schedule.system == System.COMPREHENSIVE and schedule.period in engine.COMPREHENSIVE_PERIODS:
         period_minutes = (
-            schedule.period_standard_minutes or engine.COMPREHENSIVE_STANDARD_MINUTES["month"]
+            schedule.period_standard_minutes or engine.COMPREHENSIVE_STANDARD_MINUTES[period]
         )
     return dataclasses.replace(
         base,
         comprehensive_period_minutes=period_minutes,
+        comprehensive_period=period,
         night_allowance_per_hour=Decimal(schedule.night_allowance_per_hour),
     )
 
@@ -725,7 +865,7 @@ def _summary_row(company_id: int, month_id: int, result: MonthResult, now: Any) 
         result.night_minutes,
         result.night_allowance,
         json.dumps(list(result.flags)),
-        json.dumps(_reasons_json(result.reasons)),
+        _reasons_text(result.reasons),
         False,
         now,
     )
@@ -874,6 +1014,9 @@ def attendance_month_lock(
             ),
             "open_exceptions": [None, counts["exceptions"]],
         },
+    )
+    attendance_month_locked.send(
+        sender=AttendanceMonth, company=company, year=year, month=month, actor=actor
     )
     return attendance_month
 

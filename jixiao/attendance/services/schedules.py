@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jixiao.attendance.models import (
     ApprovalStatus,
@@ -39,6 +40,7 @@ from jixiao.attendance.selectors.schedules import (
     date_range,
     rotation_code_on,
 )
+from jixiao.attendance.services.request_flow import reader_text
 from jixiao.attendance.services.results import locked_months
 from jixiao.audit.services import AuditEntry, audit_record, audit_record_many, diff, snapshot
 from jixiao.core.api_errors import ServiceError
@@ -1150,14 +1152,18 @@ def swap_request_create(
     notify(
         recipients=recipients,
         category="attendance",
-        title=_("%(name)s 申请换班") % {"name": requester.name},
-        body=_("%(a)s（%(d1)s）与 %(b)s（%(d2)s）换班，待上级审批。")
-        % {
-            "a": requester.name,
-            "d1": requester_date.isoformat(),
-            "b": counterpart.name,
-            "d2": counterpart_date.isoformat(),
-        },
+        title=reader_text(lambda: _("%(name)s 申请换班") % {"name": requester.name}),
+        body=reader_text(
+            lambda: (
+                _("%(a)s（%(d1)s）与 %(b)s（%(d2)s）换班，待上级审批。")
+                % {
+                    "a": requester.name,
+                    "d1": requester_date.isoformat(),
+                    "b": counterpart.name,
+                    "d2": counterpart_date.isoformat(),
+                }
+            )
+        ),
         link="/attendance/swaps/",
     )
     return swap
@@ -1233,16 +1239,20 @@ def swap_request_decide(
     notify(
         recipients=recipients,
         category="attendance",
-        title=_("换班申请已通过") if approve else _("换班申请未通过"),
-        body=_("%(a)s（%(d1)s）与 %(b)s（%(d2)s）的换班申请：%(status)s。%(note)s")
-        % {
-            "a": swap.requester.name,
-            "d1": swap.requester_date.isoformat(),
-            "b": swap.counterpart.name,
-            "d2": swap.counterpart_date.isoformat(),
-            "status": swap.get_status_display(),
-            "note": note,
-        },
+        title=gettext_lazy("换班申请已通过") if approve else gettext_lazy("换班申请未通过"),
+        body=reader_text(
+            lambda: (
+                _("%(a)s（%(d1)s）与 %(b)s（%(d2)s）的换班申请：%(status)s。%(note)s")
+                % {
+                    "a": swap.requester.name,
+                    "d1": swap.requester_date.isoformat(),
+                    "b": swap.counterpart.name,
+                    "d2": swap.counterpart_date.isoformat(),
+                    "status": swap.get_status_display(),
+                    "note": note,
+                }
+            )
+        ),
         link="/attendance/swaps/",
     )
     return swap

@@ -250,6 +250,42 @@ def calendar_day(request: HttpRequest, day_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def calendar_day_reset(request: HttpRequest, day_id: int) -> HttpResponse:
+    """恢复为官方日历: an edited day goes back to the source's kind (POST ``reason``)."""
+    user = _admin(request)
+    day = selectors.calendar_day_for_viewer(user, day_id)
+    error = ""
+    try:
+        day = services.calendar_day_reset(
+            day=day, actor=user, reason=request.POST.get("reason", "")
+        )
+    except ServiceError as exc:
+        error = exc.message
+    if request.htmx:  # type: ignore[attr-defined]
+        context = {
+            "day": day,
+            "form": DayForm(initial={"kind": day.kind, "name": day.name}),
+            "can_edit": True,
+            "saved": not error,
+            "error": error,
+            "cell": _cell(day),
+            "year_url": _day_year_url(user, day),
+        }
+        return render(
+            request,
+            "attendance/calendars/_day_panel.html",
+            context,
+            status=409 if error else 200,
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("已恢复为官方日历。"))
+    return redirect(_day_year_url(user, day))
+
+
+@login_required
+@require_POST
 def company_day_delete(request: HttpRequest, day_id: int) -> HttpResponse:
     user = _admin(request)
     day = selectors.calendar_day_for_viewer(user, day_id)

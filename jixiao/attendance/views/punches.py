@@ -19,9 +19,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jixiao.attendance.importers import DevicePunchImporter
 from jixiao.attendance.models import ActivityPolicy, Punch
@@ -30,6 +32,7 @@ from jixiao.attendance.services import activities as activity_services
 from jixiao.attendance.services import punch_import
 from jixiao.attendance.services import punches as services
 from jixiao.attendance.services.activities import ACTIVITY_KINDS
+from jixiao.attendance.services.punch_photos import punch_photo_allowed, punch_photo_read
 from jixiao.core.api_errors import ServiceError
 from jixiao.core.middleware import client_ip
 from jixiao.imports import services as import_services
@@ -173,7 +176,7 @@ def my_punches(request: HttpRequest) -> HttpResponse:
     previous = first - dt.timedelta(days=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
     rows = [
-        {"local": p.at.astimezone(zone), "punch": p}
+        {"local": p.at.astimezone(zone), "punch": p, "photo_url": photo_url(request.user, p)}
         for p in selectors.punches_of_month(employee=employee, year=year, month=month)
     ]
     return render(
@@ -252,6 +255,7 @@ def punch_list(request: HttpRequest) -> HttpResponse:
             "punch": p,
             "local": p.at.astimezone(zone),
             "flags": [FLAG_LABELS.get(f, f) for f in p.flags],
+            "photo_url": photo_url(user, p),
         }
         for p in punches[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     ]
@@ -271,6 +275,27 @@ def punch_list(request: HttpRequest) -> HttpResponse:
             "zone": str(zone),
         },
     )
+
+
+def photo_url(viewer: Any, punch: Punch) -> str:
+    """The permission-checked address of a punch's photo, "" when none or not for the viewer."""
+    if not punch.photo or not punch_photo_allowed(viewer, punch.employee):
+        return ""
+    return reverse("attendance:punch_photo", args=[punch.pk])
+
+
+@login_required
+@require_GET
+def punch_photo(request: HttpRequest, punch_id: int) -> HttpResponse:
+    """A check-in photo, streamed for the person, their manager or HR; each view is audited."""
+    user = _member(request)
+    punch = selectors.punch_with_photo(viewer=user, punch_id=punch_id)
+    photo = punch_photo_read(punch=punch, actor=user)
+    response = HttpResponse(photo.content, content_type=photo.content_type)
+    response["Content-Disposition"] = content_disposition_header(False, photo.name) or "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True, max_age=0)
+    return response
 
 
 @login_required

@@ -98,20 +98,6 @@ class LeaveRequestForm(forms.Form):
         else:
             del self.fields["employee"]
 
-    def span(self) -> tuple[dt.datetime, dt.datetime]:
-        """Naive wall times: a morning half ends at 12:00, an afternoon half starts at 12:00."""
-        data = self.cleaned_data
-        start = dt.datetime.combine(
-            data["start_date"], dt.time(12) if data["start_half"] == "pm" else dt.time(0)
-        )
-        end_day: dt.date = data["end_date"]
-        end = (
-            dt.datetime.combine(end_day, dt.time(12))
-            if data["end_half"] == "am"
-            else dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(0))
-        )
-        return start, end
-
 
 class OvertimeRequestForm(forms.Form):
     start = forms.DateTimeField(label=gettext_lazy("开始"), widget=DATETIME_INPUT)
@@ -311,7 +297,13 @@ def leave_request_new(request: HttpRequest) -> HttpResponse:
         or request.user.has_perm("attendance.administer")
     ):
         raise PermissionDenied
-    start, end = form.span()
+    start, end = leave_services.leave_span(
+        employee=employee,
+        start_date=form.cleaned_data["start_date"],
+        start_half=form.cleaned_data["start_half"],
+        end_date=form.cleaned_data["end_date"],
+        end_half=form.cleaned_data["end_half"],
+    )
     try:
         leave_services.leave_request_create(
             employee=employee,

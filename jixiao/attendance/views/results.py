@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jixiao.attendance.models import AttendanceMonth, Punch
 from jixiao.attendance.selectors import results as selectors
 from jixiao.attendance.services import results as services
+from jixiao.attendance.views.punches import photo_url
 from jixiao.core.api_errors import ServiceError
 from jixiao.core.xlsx import safe_sheet
 from jixiao.org.models import Employee
@@ -39,6 +41,8 @@ STATUS_COLORS = {
     "no_schedule": "#fef3c7",
 }
 ASYNC_MONTH_EMPLOYEES = 500
+#: People per page of the team month (a row is a whole month of cells).
+TEAM_PAGE_SIZE = 50
 
 
 def _company_member(request: HttpRequest) -> Any:
@@ -142,17 +146,17 @@ def _day_context(
     request: HttpRequest, viewer: Any, employee: Employee, day: dt.date
 ) -> dict[str, Any]:
     row = selectors.daily_result(viewer=viewer, employee=employee, day=day)
-    punches: list[Punch] = []
+    punches: list[dict[str, Any]] = []
     if row is not None and row.first_punch and row.last_punch:
-        punches = list(
-            Punch.objects.filter(
-                company_id=employee.company_id,
-                employee=employee,
-                voided=False,
-                at__gte=row.first_punch,
-                at__lte=row.last_punch + dt.timedelta(minutes=1),
-            ).only("at", "source", "flags")
-        )
+        for punch in Punch.objects.filter(
+            company_id=employee.company_id,
+            employee=employee,
+            voided=False,
+            at__gte=row.first_punch,
+            at__lte=row.last_punch + dt.timedelta(minutes=1),
+        ).only("at", "source", "flags", "photo", "employee_id"):
+            punch.employee = employee
+            punches.append({"at": punch.at, "punch": punch, "photo_url": photo_url(viewer, punch)})
     mine = employee.user_id == viewer.pk
     return {
         "employee": employee,
@@ -234,13 +238,23 @@ def team_month(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     year, month = selectors.month_parse(request.GET.get("month"))
     department_id = _int_or_none(request.GET.get("department"))
+    sort = request.GET.get("sort", "")
+    if sort not in selectors.TEAM_SORTS:
+        sort = "department"
+    people = selectors.team_employees(viewer=viewer, department_id=department_id, sort=sort)
+    paginator = Paginator(people, TEAM_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     dates, rows = selectors.team_month(
-        viewer=viewer, year=year, month=month, department_id=department_id
+        viewer=viewer, year=year, month=month, people=list(page.object_list)
     )
     previous, following = (
         selectors.month_shift(year, month, -1),
         selectors.month_shift(year, month, 1),
     )
+    # The filter and the order stay when the month or the page changes.
+    kept = {"month": f"{year}-{month:02d}", "sort": sort}
+    if department_id:
+        kept["department"] = str(department_id)
     return render(
         request,
         "attendance/results/team.html",
@@ -252,6 +266,16 @@ def team_month(request: HttpRequest) -> HttpResponse:
             "colors": STATUS_COLORS,
             "department_id": department_id,
             "departments": selectors.department_choices(viewer),
+            "sort": sort,
+            "sorts": [
+                ("department", _("按部门")),
+                ("number", _("按工号")),
+                ("name", _("按姓名")),
+            ],
+            "page": page,
+            "total": paginator.count,
+            "month_query": urlencode({k: v for k, v in kept.items() if k != "month"}),
+            "page_query": urlencode(kept),
             "previous": f"{previous[0]}-{previous[1]:02d}",
             "following": f"{following[0]}-{following[1]:02d}",
         },

@@ -1,0 +1,45 @@
+"""Helpers shared by the metrics API routers: who is asking, objects or 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from jixiao.core.api_errors import ERRORS
+from jixiao.org.models import Employee
+
+WRITE_ERRORS = {**ERRORS, 409: ERRORS[422]}
+
+
+def member(request: HttpRequest) -> Any:
+    user = request.user
+    if not user.is_authenticated or user.company_id is None:  # type: ignore[union-attr]
+        raise PermissionDenied
+    return user
+
+
+def admin(request: HttpRequest) -> Any:
+    user = member(request)
+    if not user.has_perm("metrics.administer"):
+        raise PermissionDenied
+    return user
+
+
+def employee_in_company(user: Any, employee_id: int) -> Employee:
+    employee = (
+        Employee.objects.filter(company_id=user.company_id, pk=employee_id)
+        .select_related("company")
+        .first()
+    )
+    if employee is None:
+        raise Http404
+    return employee
+
+
+def own_employee(user: Any) -> Employee:
+    employee = Employee.objects.filter(company_id=user.company_id, user=user).first()
+    if employee is None:
+        raise PermissionDenied
+    return employee

@@ -1,0 +1,1 @@
+"""Writes of the metrics app: keyword-only, atomic, audited."""

@@ -1,0 +1,104 @@
+"""Background pulls: every few minutes, sync each source whose schedule has come round.
+
+Safe to run twice: a sync resumes from the source's cursor, a run already in
+progress refuses a second one, and anything fetched twice is a duplicate to the
+ingest. A failure that may pass (timeout, HTTP 5xx) is retried by Huey with a
+delay; the schedule itself backs off too (``next_sync_at`` doubles the interval
+per consecutive failure), so a source that stays down is not hammered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from jixiao.core.api_errors import ServiceError
+from jixiao.core.models import User
+from jixiao.metrics.models import MetricSource
+from jixiao.metrics.services.sync import source_sync, sources_due
+
+logger = logging.getLogger(__name__)
+
+SYNC_RETRIES = 3
+SYNC_RETRY_DELAY_SECONDS = 120
+
+
+class SyncFailed(Exception):
+    """Raised by the task for a failure worth retrying, so that Huey retries it."""
+
+
+def source_sync_run(
+    *, source_id: int, actor_id: int | None = None, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Sync one source by id (the task's body); a refusal is logged, not raised."""
+    with scopes_disabled():
+        source = MetricSource.objects.select_related("company").filter(pk=source_id).first()
+        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    if source is None:
+        return {"source": source_id, "status": "missing"}
+    with scope(company=source.company):
+        try:
+            result = source_sync(source=source, actor=actor, now=now)
+        except ServiceError as exc:
+            logger.info("metric source %s not synced: %s", source_id, exc.message)
+            return {"source": source_id, "status": "refused", "error": exc.message}
+    return {
+        "source": source_id,
+        "status": result.run.status,
+        "run": result.run.pk,
+        "pages": result.pages,
+        "complete": result.complete,
+        "error": result.error,
+        "retryable": result.retryable,
+    }
+
+
+@db_task(retries=SYNC_RETRIES, retry_delay=SYNC_RETRY_DELAY_SECONDS)
+def metric_source_sync(source_id: int, actor_id: int | None = None) -> dict[str, Any]:
+    outcome = source_sync_run(source_id=source_id, actor_id=actor_id)
+    if outcome.get("error") and outcome.get("retryable"):
+        raise SyncFailed(f"source {source_id}: {outcome['error']}")
+    return outcome
+
+
+def sources_due_sync(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue a sync for every source that is due; returns their ids."""
+    now = now or timezone.now()
+    with scopes_disabled():
+        due = [source.pk for source in sources_due(now=now)]
+    for source_id in due:
+        metric_source_sync(source_id)
+    return due
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def metric_sources_due_sync() -> list[int]:
+    queued = sources_due_sync()
+    if queued:
+        logger.info("metric source syncs queued: %s", queued)
+    return queued
+
+
+@db_task(retries=SYNC_RETRIES, retry_delay=SYNC_RETRY_DELAY_SECONDS)
+def attendance_month_publish_task(
+    company_id: int, year: int, month: int, actor_id: int | None
+) -> int:
+    """Publish a locked attendance month as metric events; returns how many were sent."""
+    from jixiao.core.models import Company
+    from jixiao.metrics.attendance_feed import attendance_month_publish
+
+    with scopes_disabled():
+        company = Company.objects.filter(pk=company_id).first()
+        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    if company is None:
+        return 0
+    with scope(company=company):
+        return attendance_month_publish(
+            company=company, year=year, month=month, actor=actor
+        ).received
