@@ -40,6 +40,19 @@ def _unauthorised(code: str, message: str) -> ServiceError:
     return ServiceError(message, code=code, status=401)
 
 
+def unknown_source_refuse(*, timestamp: str, signature: str) -> None:
+    """An id that is no source answers as a wrong signature would, so ids reveal nothing."""
+    if not timestamp or not signature:
+        raise _unauthorised(
+            "signature_missing", _("缺少 X-Jixiao-Timestamp 或 X-Jixiao-Signature 请求头。")
+        )
+    try:
+        dt.datetime.fromtimestamp(int(timestamp), tz=dt.UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise _unauthorised("bad_timestamp", _("X-Jixiao-Timestamp 必须是 Unix 秒数。")) from exc
+    raise _unauthorised("bad_signature", _("签名不正确。"))
+
+
 def signature_verify(
     *, source: MetricSource, timestamp: str, signature: str, body: bytes, now: dt.datetime
 ) -> None:

@@ -126,3 +126,18 @@ def test_vendored_css_references_no_missing_source_map() -> None:
 def test_static_assets_are_served(world: World) -> None:
     response = Client().get("/static/vendor/swagger-ui/swagger-ui-bundle.js")
     assert response.status_code == 200
+
+
+def test_no_operation_lists_a_response_code_twice() -> None:
+    """A code as both 200 and "200" is one JSON key twice: Swagger UI then shows nothing."""
+    from jixiao.api import api
+
+    schema = api.get_openapi_schema()
+    doubled = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if len({str(code) for code in operation.get("responses", {})})
+        != len(operation.get("responses", {}))
+    ]
+    assert doubled == []

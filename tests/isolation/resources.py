@@ -294,6 +294,109 @@ def _calendar_day(company: Company, member: User) -> Model:
         )
 
 
+def _indicator(company: Company, member: User) -> Model:
+    from django_scopes import scope
+
+    from jixiao.metrics.library import library_install
+    from jixiao.metrics.models import Indicator
+
+    with scope(company=company):
+        library_install(company=company, actor=member)
+        return Indicator.objects.get(company=company, code="orders")
+
+
+def _metric_source(company: Company, member: User) -> Model:
+    from jixiao.metrics.models import MetricSource
+
+    with scopes_disabled():
+        return MetricSource.objects.create(company=company, name=f"隔离测试 {_n()}", kind="push")
+
+
+def _metric_event(company: Company, member: User) -> Model:
+    import datetime as dt
+    from decimal import Decimal
+
+    from django_scopes import scope
+
+    from jixiao.metrics.event_input import EventInput
+    from jixiao.metrics.models import MetricEvent
+    from jixiao.metrics.services.ingest import metric_events_ingest
+
+    _indicator(company, member)
+    source = _metric_source(company, member)
+    employee = _employee(company, member)
+    item = EventInput(
+        indicator_code="orders",
+        value=Decimal(1),
+        occurred_at=dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC),
+        source_event_id=f"iso-{_n()}",
+        employee_number=getattr(employee, "employee_number", ""),
+    )
+    with scope(company=company):
+        result = metric_events_ingest(company=company, source=source, items=[item], actor=member)
+        return MetricEvent.objects.get(pk=result.items[0].event_id)
+
+
+def _metric_value(company: Company, member: User) -> Model:
+    from jixiao.metrics.models import MetricValue
+
+    event = _metric_event(company, member)
+    with scopes_disabled():
+        return MetricValue.objects.filter(employee_id=getattr(event, "employee_id", None)).first()  # type: ignore[return-value]
+
+
+def _identity_link(company: Company, member: User) -> Model:
+    from django_scopes import scope
+
+    from jixiao.metrics.services.identities import identity_link_create
+
+    employee = _employee(company, member)
+    with scope(company=company):
+        link, _ = identity_link_create(
+            company=company,
+            actor=member,
+            identity=f"iso{_n()}@crm",
+            employee=employee,  # type: ignore[arg-type]
+        )
+    return link
+
+
+def _metric_dispute(company: Company, member: User) -> Model:
+    from django_scopes import scope
+
+    from jixiao.metrics.services.disputes import dispute_raise
+
+    event = _metric_event(company, member)
+    with scope(company=company):
+        return dispute_raise(
+            event=event,  # type: ignore[arg-type]
+            employee=_employee(company, member),  # type: ignore[arg-type]
+            actor=member,
+            reason="隔离测试",
+        )
+
+
+def _manual_entry(company: Company, member: User) -> Model:
+    import datetime as dt
+    from decimal import Decimal
+
+    from django_scopes import scope
+
+    from jixiao.metrics.models import Indicator
+    from jixiao.metrics.services.manual import manual_entry_submit
+
+    _indicator(company, member)
+    with scope(company=company):
+        return manual_entry_submit(
+            employee=_employee(company, member),  # type: ignore[arg-type]
+            actor=member,
+            indicator=Indicator.objects.get(company=company, code="process_savings"),
+            value=Decimal("1200"),
+            occurred_at=dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC),
+            description="隔离测试",
+        )
+
+
 def _with_company(factory: Callable[..., Model]) -> Factory:
     def make(company: Company, member: User) -> Model:
         with scopes_disabled():
@@ -332,6 +435,12 @@ RESOURCES: dict[str, Factory] = {
     "day_id": _calendar_day,
     "punch_id": _punch,
     "activity_policy_id": _activity_policy,
+    "indicator_id": _indicator,
+    "source_id": _metric_source,
+    "value_id": _metric_value,
+    "link_id": _identity_link,
+    "dispute_id": _metric_dispute,
+    "entry_id": _manual_entry,
 }
 
 #: Body fields that name another resource: field → resource key in RESOURCES.
@@ -381,4 +490,5 @@ SEGMENTS: dict[str, str] = {
     "rotations": "rotation_id",
     "assignments": "assignment_id",
     "swaps": "swap_id",
+    "values": "value_id",
 }

@@ -172,9 +172,10 @@ def test_limits_and_unknown_sources(live_server: Any, source: MetricSource, worl
         MetricSource.objects.filter(pk=source.pk).update(enabled=False)
     status, result = _send(live_server, source, _body(_item("SO-1")))
     assert (status, result["code"]) == (403, "source_disabled")
+    # An id that is no source answers exactly as a wrong signature: ids reveal nothing.
     ghost = MetricSource(pk=source.pk + 1000, secret="x")
     status, result = _send(live_server, ghost, _body(_item("SO-1")))
-    assert status == 404
+    assert (status, result["code"]) == (401, "bad_signature")
 
 
 def test_a_logged_in_session_is_not_needed_and_not_enough(

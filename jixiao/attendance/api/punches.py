@@ -349,7 +349,7 @@ def punch_import_file(
     response={200: None, **ERRORS},
     openapi_extra={
         "responses": {
-            "200": {
+            200: {  # int, as ninja's own key: a "200" string would be a second, duplicate key
                 "description": "The check-in photo (image bytes).",
                 "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
             }

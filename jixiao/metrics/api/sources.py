@@ -280,7 +280,11 @@ def source_events_push(request: HttpRequest, source_id: int) -> dict[str, Any]:
     with scopes_disabled():
         source = MetricSource.objects.select_related("company").filter(pk=source_id).first()
     if source is None or not source.company.is_active:
-        raise Http404
+        push.unknown_source_refuse(
+            timestamp=request.META.get(push.TIMESTAMP_HEADER, ""),
+            signature=request.META.get(push.SIGNATURE_HEADER, ""),
+        )
+    assert source is not None  # unknown_source_refuse always raises
     with scope(company=source.company):
         push.signature_verify(
             source=source,
