@@ -226,7 +226,7 @@ def _haixing(demo: Demo) -> None:
                     )
                 )
             for day in days:
-                for n in range(demo.rng.randint(2, 6)):
+                for n in range(demo.rng.randint(0, 2)):
                     mails.append(
                         _event(
                             demo,
@@ -327,7 +327,7 @@ def _huarui(demo: Demo) -> None:
     erp = _source(demo, "MES/ERP 日产量（推送）", SourceKind.PUSH, {})
     crm = _source(demo, "海外 CRM（推送）", SourceKind.PUSH, {})
     items: list[EventInput] = []
-    for person in _people(demo.company, "装配工", "冲压工", "班组长")[:40]:
+    for person in _people(demo.company, "装配工", "冲压工", "班组长")[:12]:
         skill = demo.rng.uniform(0.6, 1.3)
         for day in _workdays(demo):
             output = int(demo.rng.gauss(400 * skill, 30))
@@ -395,7 +395,7 @@ def _lanhe(demo: Demo) -> None:
     crm = _source(demo, "销售 CRM（推送）", SourceKind.PUSH, {})
     service = _source(demo, "售后工单系统（推送）", SourceKind.PUSH, {})
     items: list[EventInput] = []
-    for person in _people(demo.company, "销售代表", "区域销售经理"):
+    for person in _people(demo.company, "销售代表", "区域销售经理")[:8]:
         for n, day in enumerate(_workdays(demo)):
             for k in range(demo.rng.randint(0, 3)):
                 customer = f"水务客户{demo.rng.randint(1, 40):02d}"
@@ -480,9 +480,9 @@ def _yunfan(demo: Demo) -> None:
     engineers = _people(
         demo.company, "后端工程师", "前端工程师", "测试工程师", "技术组长", "研发总监"
     )
-    for person in engineers:
+    for person in engineers[:12]:
         for day in _workdays(demo):
-            for k in range(demo.rng.randint(0, 5)):
+            for k in range(demo.rng.randint(0, 2)):
                 sha = f"{demo.rng.getrandbits(160):040x}"
                 commits.append(
                     _event(
