@@ -199,6 +199,17 @@ def check_http_url(url: str, name: str) -> dict[str, list[str]]:
     return {}
 
 
+def check_date(value: str, name: str) -> dict[str, list[str]]:
+    """An optional YYYY-MM-DD setting (empty is fine)."""
+    if not value:
+        return {}
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return {name: [_("日期格式应为 YYYY-MM-DD。")]}
+    return {}
+
+
 def check_positive(value: float, name: str) -> dict[str, list[str]]:
     return {} if value > 0 else {name: [_("应大于 0。")]}
 

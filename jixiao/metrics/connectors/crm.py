@@ -35,6 +35,7 @@ from jixiao.metrics.connectors.base import (
     Cursor,
     FetchBatch,
     HttpAuth,
+    check_date,
     check_http_url,
     check_positive,
     http_get_json,
@@ -70,11 +71,7 @@ class CrmConfig(ConnectorConfig):
         )
         if self.identity_field not in {"email", "id"}:
             errors = merge_errors(errors, {"identity_field": [_("应为 email 或 id。")]})
-        if self.since:
-            try:
-                dt.date.fromisoformat(self.since)
-            except ValueError:
-                errors = merge_errors(errors, {"since": [_("日期格式应为 YYYY-MM-DD。")]})
+        errors = merge_errors(errors, check_date(self.since, "since"))
         return errors
 
     @property

@@ -41,6 +41,7 @@ from jixiao.metrics.connectors.base import (
     ConnectorError,
     Cursor,
     FetchBatch,
+    check_date,
     check_positive,
     merge_errors,
     register,
@@ -91,11 +92,7 @@ class EmailConfig(ConnectorConfig):
             errors = merge_errors(errors, path_errors(self.mbox_path, "mbox_path"))
         else:
             errors = merge_errors(errors, {"mode": [_("应为 imap 或 mbox。")]})
-        if self.since:
-            try:
-                dt.date.fromisoformat(self.since)
-            except ValueError:
-                errors = merge_errors(errors, {"since": [_("日期格式应为 YYYY-MM-DD。")]})
+        errors = merge_errors(errors, check_date(self.since, "since"))
         return errors
 
     @property

@@ -31,6 +31,7 @@ from jixiao.metrics.connectors.base import (
     ConnectorError,
     Cursor,
     FetchBatch,
+    check_date,
     check_positive,
     first_line,
     merge_errors,
@@ -58,11 +59,7 @@ class GitConfig(ConnectorConfig):
 
     def check(self) -> dict[str, list[str]]:
         errors = check_positive(self.timeout_seconds, "timeout_seconds")
-        if self.since:
-            try:
-                dt.date.fromisoformat(self.since)
-            except ValueError:
-                errors = merge_errors(errors, {"since": [_("日期格式应为 YYYY-MM-DD。")]})
+        errors = merge_errors(errors, check_date(self.since, "since"))
         if self.commit_url_template and "{sha}" not in self.commit_url_template:
             errors = merge_errors(errors, {"commit_url_template": [_("链接模板中应包含 {sha}。")]})
         return errors

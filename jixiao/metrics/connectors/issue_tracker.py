@@ -27,6 +27,7 @@ from jixiao.metrics.connectors.base import (
     Cursor,
     FetchBatch,
     HttpAuth,
+    check_date,
     check_http_url,
     check_positive,
     first_line,
@@ -68,11 +69,7 @@ class IssueTrackerConfig(ConnectorConfig):
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             errors = merge_errors(errors, {"time_zone": [_("未知的时区。")]})
-        if self.since:
-            try:
-                dt.date.fromisoformat(self.since)
-            except ValueError:
-                errors = merge_errors(errors, {"since": [_("日期格式应为 YYYY-MM-DD。")]})
+        errors = merge_errors(errors, check_date(self.since, "since"))
         if self.page_size > 1000:
             errors = merge_errors(errors, {"page_size": [_("每页最多 1000 条。")]})
         return errors
