@@ -760,7 +760,10 @@ class DailyAttendance(CompanyOwned):
 
     # Written in bulk for a whole month; the composite indexes lead with company.
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
-    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (employee, date) index leads with the employee.
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     date = models.DateField(_("日期"))
     day_kind = models.CharField(_("日历类型"), max_length=20, choices=DayKindChoice.choices)
     status = models.CharField(

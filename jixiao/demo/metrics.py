@@ -22,6 +22,7 @@ from, so its sources are push sources named after the systems that would send:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import zoneinfo
@@ -46,9 +47,16 @@ from jixiao.metrics.models import (
     MetricValue,
     SourceKind,
 )
-from jixiao.metrics.services.disputes import dispute_raise
+from jixiao.metrics.services.disputes import dispute_raise, dispute_resolve
+from jixiao.metrics.services.indicators import (
+    IndicatorDefinition,
+    indicator_create,
+    indicator_set_active,
+    indicator_version_create,
+)
 from jixiao.metrics.services.ingest import metric_events_ingest
 from jixiao.metrics.services.manual import manual_entry_decide, manual_entry_submit
+from jixiao.metrics.services.quality import quality_check_run
 from jixiao.metrics.services.sources import source_create
 from jixiao.org.models import Employee
 
@@ -277,6 +285,11 @@ def _haixing(demo: Demo) -> None:
     _ingest(demo, mail, mails)
     _suggestions(demo)
     _dispute(demo, crm)
+    _order_corrections(demo, crm)
+    _library_changes(demo)
+    _more_manual_entries(demo)
+    _failing_pull_source(demo)
+    _quality_checks(demo)
 
 
 def _suggestions(demo: Demo) -> None:
@@ -321,6 +334,170 @@ def _dispute(demo: Demo, crm: MetricSource) -> None:
             actor=zhangjie.user,
             reason="这张订单客户追加了 5000 元，CRM 里金额没有更新",
         )
+
+
+def _order_corrections(demo: Demo, crm: MetricSource) -> None:
+    """The CRM corrected some order amounts this quarter; HR settled two disputes.
+
+    Enough corrections and disputes that the quarter's error rate stands above the 1%
+    line on the data-quality page (seed 000: "错误率超过 1% 要查原因").
+    """
+    quarter_start = demo.end.replace(month=(demo.end.month - 1) // 3 * 3 + 1, day=1)
+    amounts = list(
+        MetricEvent.objects.filter(
+            company=demo.company,
+            indicator__code="order_amount",
+            occurred_at__gte=_at(demo, quarter_start, 0),
+            correction_of__isnull=True,
+        )
+        .exclude(disputes__isnull=False)
+        .order_by("occurred_at", "pk")
+    )
+    if not amounts:
+        return
+    corrections = [
+        EventInput(
+            indicator_code="order_amount",
+            value=event.value + 2000,
+            occurred_at=event.occurred_at,
+            source_event_id=f"{event.source_event_id}~1",
+            employee_number=event.employee.employee_number if event.employee else "",
+            evidence={**event.evidence, "note": "客户追加数量，CRM 更正金额"},
+            correction="replace",
+            corrects=event.source_event_id,
+        )
+        for event in amounts[: max(2, len(amounts) // 10)]
+    ]
+    _ingest(demo, crm, corrections)
+    for number, (handle, upheld) in enumerate((("xiaoli", False), ("wangjie", True))):
+        person = _person(demo.company, handle)
+        if person is None or person.user is None:
+            continue
+        event = (
+            MetricEvent.objects.filter(
+                company=demo.company,
+                employee=person,
+                indicator__code="orders",
+                status="counted",
+                occurred_at__gte=_at(demo, quarter_start, 0),
+            )
+            .order_by("pk")
+            .first()
+        )
+        if event is None:
+            continue
+        dispute = dispute_raise(
+            event=event,
+            employee=person,
+            actor=person.user,
+            reason="这笔订单是同事的客户，记到了我名下" if upheld else "我记得这单还有一笔",
+        )
+        dispute_resolve(
+            dispute=dispute,
+            actor=demo.hr,
+            upheld=upheld,
+            note="核对 CRM 后撤销" if upheld else f"核对 CRM：只有一笔订单（#{number + 1}）",
+        )
+
+
+def _library_changes(demo: Demo) -> None:
+    """HR's own work on the library: a new version with its reason, a stopped indicator
+    and an indicator of HR's own (a formula over two shipped ones)."""
+    conversion = Indicator.objects.get(company=demo.company, code="conversion_rate")
+    current = conversion.current_version
+    if current is not None:
+        definition = IndicatorDefinition(
+            **{name: getattr(current, name) for name in IndicatorDefinition.__dataclass_fields__}
+        )
+        definition = dataclasses.replace(
+            definition, description="订单数 ÷ 拜访数；视频会议与线上咨询算作拜访。"
+        )
+        indicator_version_create(
+            indicator=conversion,
+            actor=demo.hr,
+            definition=definition,
+            reason="把线上咨询算作拜访：外贸客户多在视频会议上成交",
+        )
+    patents = Indicator.objects.filter(company=demo.company, code="patents_filed").first()
+    if patents is not None:
+        indicator_set_active(
+            indicator=patents, actor=demo.hr, active=False, reason="外贸公司暂不考核专利"
+        )
+    indicator_create(
+        company=demo.company,
+        actor=demo.hr,
+        code="savings_per_suggestion",
+        definition=IndicatorDefinition(
+            name_zh="每条建议节省",
+            name_en="Savings per suggestion",
+            unit="元",
+            category="process",
+            aggregation="formula",
+            formula="process_savings / process_suggestions",
+            description="流程建议的平均节省金额",
+        ),
+        reason="看建议的质量，不只看数量",
+    )
+
+
+def _more_manual_entries(demo: Demo) -> None:
+    """A rejected entry with its reason, and 王姐's own entry waiting for her manager."""
+    savings = Indicator.objects.get(company=demo.company, code="process_savings")
+    day = demo.end - dt.timedelta(days=6)
+    xiaoli = _person(demo.company, "xiaoli")
+    if xiaoli is not None and xiaoli.user is not None:
+        entry = manual_entry_submit(
+            employee=xiaoli,
+            actor=xiaoli.user,
+            indicator=savings,
+            value=Decimal("800"),
+            occurred_at=_at(demo, day, 16 * 60),
+            description="报价单模板改为中英双语",
+        )
+        manager = xiaoli.manager
+        if manager is not None and manager.user is not None:
+            manual_entry_decide(
+                entry=entry,
+                actor=manager.user,
+                approve=False,
+                note="好主意，但节省金额请按实际减少的返工时间重新估算",
+            )
+    wangjie = _person(demo.company, "wangjie")
+    if wangjie is not None and wangjie.user is not None:
+        manual_entry_submit(
+            employee=wangjie,
+            actor=wangjie.user,
+            indicator=savings,
+            value=Decimal("5000"),
+            occurred_at=_at(demo, day, 10 * 60),
+            description="老客户复购提醒改成 CRM 自动任务",
+        )
+
+
+def _failing_pull_source(demo: Demo) -> None:
+    """The order system's hourly pull has failed three times since this morning."""
+    source = source_create(
+        company=demo.company,
+        actor=demo.hr,
+        name="订单系统（每小时拉取）",
+        kind=SourceKind.CRM,
+        config={"base_url": "https://orders.haixing.example/api", "identity_field": "email"},
+        schedule_minutes=60,
+    )
+    last_success = _at(demo, demo.end, 23 * 60)
+    MetricSource.objects.filter(pk=source.pk).update(
+        last_success_at=last_success,
+        last_attempt_at=last_success + dt.timedelta(hours=8),
+        failure_count=3,
+        last_error="HTTP 503：订单系统维护中",
+    )
+
+
+def _quality_checks(demo: Demo) -> None:
+    """Last week's integration check, last month's reconciliation, last quarter's error rate."""
+    now = _at(demo, demo.end + dt.timedelta(days=1), 8 * 60)
+    for kind in ("weekly", "monthly", "quarterly"):
+        quality_check_run(company=demo.company, kind=kind, actor=None, scheduled=True, now=now)
 
 
 def _huarui(demo: Demo) -> None:

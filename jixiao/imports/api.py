@@ -68,7 +68,9 @@ class BatchOut(Schema):
 class BatchDetailOut(BatchOut):
     headers: list[str]
     mapping: dict[str, str]
-    options: dict[str, bool]
+    options: dict[str, Any] = Field(
+        description="Tick boxes (true/false) and settings fixed at upload, e.g. the target source id."
+    )
     issues: list[IssueOut]
     outcomes: list[OutcomeOut]
     error_report_url: str | None

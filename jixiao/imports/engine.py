@@ -46,11 +46,16 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class ImportOption:
-    """A tick box offered before the preview, e.g. "create missing departments"."""
+    """A setting of an import: a tick box offered before the preview ("create missing
+    departments"), or, with ``tick_box=False``, a value the caller fixes when the file is
+    uploaded and that stays with the batch (the metric source the rows go into).
+    ``clean`` turns the given value into the stored one (and may refuse it)."""
 
     name: str
     label: str
-    default: bool = False
+    default: Any = False
+    clean: Callable[[Any], Any] = bool
+    tick_box: bool = True
 
 
 @dataclass
@@ -183,12 +188,15 @@ class Importer(ABC):
     permission: ClassVar[str]
     chunk_size: ClassVar[int] = 2000
 
-    def __init__(self, *, company: Any, actor: Any, options: Mapping[str, bool] | None = None):
+    def __init__(self, *, company: Any, actor: Any, options: Mapping[str, Any] | None = None):
         self.company = company
         self.actor = actor
-        given = dict(options or {})
-        self.options = {
-            opt.name: bool(given.get(opt.name, opt.default)) for opt in self.option_specs()
+        self.options: dict[str, Any] = self.options_clean(options or {})
+
+    def options_clean(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Every option's value from ``given`` (its default when missing), cleaned."""
+        return {
+            opt.name: opt.clean(given.get(opt.name, opt.default)) for opt in self.option_specs()
         }
 
     @abstractmethod
@@ -197,6 +205,14 @@ class Importer(ABC):
 
     def option_specs(self) -> list[ImportOption]:
         return []
+
+    def mapping_remembered(self) -> dict[str, str]:
+        """A mapping this importer keeps for its target (e.g. per metric source); {}: none."""
+        return {}
+
+    def mapping_remember(self, mapping: Mapping[str, str]) -> None:  # noqa: B027
+        """Keep a mapping a preview accepted for the next file (inside the preview's
+        transaction). Optional: by default mappings are kept only when saved by name."""
 
     def validate_row(self, row: CleanRow, columns: Mapping[str, str]) -> None:  # noqa: B027
         """Row-level checks beyond single cells; ``columns`` maps field name → header.

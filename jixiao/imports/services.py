@@ -47,9 +47,7 @@ def importer_for(
     cls = importer_class(name)
     if cls is None:
         raise ServiceError(_("不支持的导入类型。"), code="not_found", status=404)
-    return cls(
-        company=company, actor=actor, options={k: bool(v) for k, v in (options or {}).items()}
-    )
+    return cls(company=company, actor=actor, options=options)
 
 
 def batch_table(batch: ImportBatch, importer: Importer) -> Table:
@@ -63,9 +61,14 @@ def batch_table(batch: ImportBatch, importer: Importer) -> Table:
 def mapping_suggest(
     *, company: Company, importer: Importer, headers: list[str]
 ) -> tuple[dict[str, str], ImportMapping | None]:
-    """A saved mapping whose columns are all in the file (the one covering most columns,
-    newest first), else the mapping guessed from the headers."""
+    """The mapping the importer remembers for its target when its columns are all in the
+    file; else a saved mapping whose columns are (the one covering most columns, newest
+    first); else the mapping guessed from the headers."""
     header_set = set(headers)
+    field_names = {spec.name for spec in importer.fields()}
+    remembered = {h: t for h, t in importer.mapping_remembered().items() if t in field_names}
+    if remembered and set(remembered) <= header_set:
+        return {h: remembered.get(h, "") for h in headers}, None
     best: ImportMapping | None = None
     best_score = 0
     for saved in ImportMapping.objects.filter(company=company, importer=importer.name):
@@ -74,7 +77,6 @@ def mapping_suggest(
             continue
         if len(used) > best_score:
             best, best_score = saved, len(used)
-    field_names = {spec.name for spec in importer.fields()}
     if best is not None:
         mapping = {h: best.columns.get(h, "") for h in headers}
         mapping = {h: (t if t in field_names else "") for h, t in mapping.items()}
@@ -84,10 +86,18 @@ def mapping_suggest(
 
 @transaction.atomic
 def batch_upload(
-    *, company: Company, actor: User | None, importer_name: str, file_name: str, data: bytes
+    *,
+    company: Company,
+    actor: User | None,
+    importer_name: str,
+    file_name: str,
+    data: bytes,
+    options: Mapping[str, Any] | None = None,
 ) -> ImportBatch:
-    """Store an uploaded file as a new batch after checking that it can be read."""
-    importer = importer_for(importer_name, company=company, actor=actor)
+    """Store an uploaded file as a new batch after checking that it can be read.
+
+    ``options`` fixes the importer's settings for this batch (e.g. its target source)."""
+    importer = importer_for(importer_name, company=company, actor=actor, options=options)
     try:
         sheet = read_file(
             file_name=file_name, data=data, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES
@@ -115,7 +125,7 @@ def batch_upload(
         header_row=table.header_row,
         row_count=len(table.rows),
         mapping=mapping,
-        options={opt.name: opt.default for opt in importer.option_specs()},
+        options=importer.options,
         created_by=actor,
     )
 
@@ -178,10 +188,19 @@ def batch_preview(
     mode: str = ImportBatch.Mode.ALL_OR_NOTHING,
     options: Mapping[str, Any] | None = None,
 ) -> ImportPlan:
-    """The dry run: clean, validate and compare every row; nothing but the batch is written."""
+    """The dry run: clean, validate and compare every row; nothing but the batch (and a
+    mapping the importer remembers for its target) is written.
+
+    ``options`` sets the tick boxes; the options fixed at upload stay as they were."""
     if batch.status in (ImportBatch.Status.COMMITTING, ImportBatch.Status.COMMITTED):
         raise ServiceError(_("该批次已经导入，不能再预览。"), code="batch_finished", status=409)
-    importer = importer_for(batch.importer, company=batch.company, actor=actor, options=options)
+    importer = importer_for(
+        batch.importer, company=batch.company, actor=actor, options=batch.options
+    )
+    if options is not None:
+        ticks = {opt.name for opt in importer.option_specs() if opt.tick_box}
+        chosen = {name: value for name, value in options.items() if name in ticks}
+        importer.options = importer.options_clean({**batch.options, **chosen})
     full = {h: str(mapping.get(h) or "") for h in batch.headers}
     problems = mapping_errors(full, batch.headers, importer.fields())
     unknown = [h for h in mapping if h not in batch.headers]
@@ -190,6 +209,7 @@ def batch_preview(
     if problems:
         raise ServiceError(problems[0], code="bad_mapping", fields={"mapping": problems})
     plan = run_plan(importer, batch_table(batch, importer), full)
+    importer.mapping_remember(full)
     batch.mapping = full
     batch.mode = _mode(mode)
     batch.options = importer.options
@@ -240,9 +260,15 @@ def batch_commit_run(*, batch_id: int) -> ImportBatch:
     if batch.status != ImportBatch.Status.COMMITTING:
         return batch
     actor = batch.created_by
-    importer = importer_for(
-        batch.importer, company=batch.company, actor=actor, options=batch.options
-    )
+    try:
+        importer = importer_for(
+            batch.importer, company=batch.company, actor=actor, options=batch.options
+        )
+    except ServiceError as exc:  # e.g. the target named at upload is gone
+        batch.status = ImportBatch.Status.FAILED
+        batch.message = (_("导入出错，没有写入任何数据：%(e)s") % {"e": exc.message})[:500]
+        batch.save()
+        return batch
     _progress(batch.pk, _("正在校验 %(n)d 行…") % {"n": batch.row_count}, 0)
     plan = run_plan(importer, batch_table(batch, importer), batch.mapping)
     _store_plan(batch, plan)

@@ -57,14 +57,15 @@ class MappingForm(forms.Form):
                 label=header, choices=choices, required=False, initial=batch.mapping.get(header, "")
             )
             self.columns.append((name, header))
-        for option in importer.option_specs():
+        ticks = [option for option in importer.option_specs() if option.tick_box]
+        for option in ticks:
             self.fields[f"opt_{option.name}"] = forms.BooleanField(
                 label=option.label,
                 required=False,
                 initial=batch.options.get(option.name, option.default),
             )
         self.fields["mode"].initial = batch.mode
-        self.option_names = [o.name for o in importer.option_specs()]
+        self.option_names = [o.name for o in ticks]
 
     def column_fields(self) -> list[forms.BoundField]:
         return [self[name] for name, _header in self.columns]

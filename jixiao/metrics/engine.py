@@ -284,3 +284,121 @@ def explain(aggregation: str, points: Sequence[Point], result: Aggregate) -> Exp
             _("比率：分子 %(a)s ÷ 分母 %(b)s") % {"a": result.numerator, "b": result.denominator}
         )
     return Explanation(aggregation, result.value, ids, tuple(steps), result.note)
+
+
+# --- Roll-ups ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A stored aggregate (one person's, or one period's) as a roll-up reads it."""
+
+    value: Decimal | None
+    count: int
+    total: Decimal
+    last_at: dt.datetime | None = None
+
+
+def parts_combine(
+    aggregation: str, parts: Sequence[Part], *, distinct: int | None = None
+) -> Aggregate:
+    """Combine stored aggregates of people (or of consecutive periods) into one.
+
+    Sums and counts add up; an average is weighted by each part's record count
+    (never the average of averages); latest takes the part with the most recent
+    event; minimum and maximum compare the parts' values. A distinct count
+    cannot be added up (one customer served by two people counts once): the
+    caller counts the distinct keys of the parts' events and passes ``distinct``.
+    """
+    count = sum(p.count for p in parts)
+    total = sum((p.total for p in parts), ZERO)
+    last_at = max((p.last_at for p in parts if p.last_at is not None), default=None)
+    present = [p for p in parts if p.value is not None]
+    if aggregation == SUM:
+        value: Decimal | None = total
+    elif aggregation == COUNT:
+        value = Decimal(count)
+    elif aggregation == DISTINCT_COUNT:
+        if distinct is None:
+            raise ValueError("a distinct count needs the distinct keys of the events")
+        value = Decimal(distinct)
+    elif aggregation == AVERAGE:
+        if count == 0:
+            return Aggregate(None, 0, ZERO, None, _("本期无数据"))
+        with decimal.localcontext() as ctx:
+            ctx.prec = 28
+            value = total / count
+    elif not present:
+        return Aggregate(None, count, total, last_at, _("本期无数据"))
+    elif aggregation == LATEST:
+        oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+        value = max(present, key=lambda p: p.last_at or oldest).value
+    elif aggregation == MINIMUM:
+        value = min(p.value for p in present if p.value is not None)
+    elif aggregation == MAXIMUM:
+        value = max(p.value for p in present if p.value is not None)
+    else:
+        raise ValueError(f"not a direct aggregation: {aggregation}")
+    return Aggregate(value, count, total, last_at)
+
+
+def _plain(value: Decimal | None) -> str:
+    """A figure for an explanation: at most four places, no trailing zeros."""
+    if value is None:
+        return "—"
+    rounded = quantize(value)
+    assert rounded is not None
+    text = format(rounded, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def rollup_explain(
+    aggregation: str,
+    result: Aggregate,
+    *,
+    contributors: int,
+    parts_total: Decimal | None = None,
+    formula: str = "",
+    percent: bool = False,
+) -> tuple[str, ...]:
+    """The steps of a roll-up in words: how the contributors' figures became one."""
+    steps: list[str] = []
+    if aggregation == SUM:
+        steps.append(
+            _("求和：%(p)d 个统计对象，合计 %(v)s") % {"p": contributors, "v": _plain(result.total)}
+        )
+    elif aggregation == COUNT:
+        steps.append(
+            _("计数：%(p)d 个统计对象共 %(n)d 条记录") % {"p": contributors, "n": result.count}
+        )
+    elif aggregation == DISTINCT_COUNT:
+        steps.append(
+            _(
+                "去重计数：各统计对象的去重数相加为 %(s)s，合并后去重为 %(v)s（同一对象被多人记录只算一次）"
+            )
+            % {"s": _plain(parts_total), "v": _plain(result.value)}
+        )
+    elif aggregation == AVERAGE and result.value is not None:
+        steps.append(
+            _("加权平均：合计 %(t)s ÷ %(n)d 条记录 = %(v)s（按记录数加权，不是各人平均数的平均）")
+            % {"t": _plain(result.total), "n": result.count, "v": _plain(result.value)}
+        )
+    elif aggregation == LATEST and result.value is not None:
+        steps.append(_("取所有统计对象中最近一条记录的值：%(v)s") % {"v": _plain(result.value)})
+    elif aggregation in (MINIMUM, MAXIMUM) and result.value is not None:
+        label = _("最小值") if aggregation == MINIMUM else _("最大值")
+        steps.append(
+            _("取 %(p)d 个统计对象中的%(label)s：%(v)s")
+            % {"p": contributors, "label": label, "v": _plain(result.value)}
+        )
+    elif aggregation == RATIO:
+        step = _("比率：分子合计 %(a)s ÷ 分母合计 %(b)s") % {
+            "a": _plain(result.numerator),
+            "b": _plain(result.denominator),
+        }
+        if percent and result.value is not None:
+            step += " × 100"
+        steps.append(step)
+    elif aggregation == FORMULA:
+        steps.append(_("公式 %(f)s，代入各组成指标的汇总值") % {"f": formula})
+    return tuple(steps)

@@ -6,7 +6,9 @@ only → XLSX error report: the framework's. This importer checks what the inges
 would refuse (unknown or derived indicator, unknown 工号 or department, bad time,
 bad link, an id already received with other values) so that every refusal shows
 at its row and column before anything is written, then writes with
-``metric_events_ingest`` into the company's "文件导入" source.
+``metric_events_ingest`` into the source chosen at upload (option ``source``: a file,
+ERP or CRM source of the company, whose last column mapping is remembered for its
+next file) or, without one, into the company's "文件导入" source.
 
 A row without a source id gets one derived from its content, so importing the same
 file twice counts nothing twice. Times without a zone are in the company's zone;
@@ -30,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jixiao.core.api_errors import ServiceError
 from jixiao.imports.cleaners import (
     CleanError,
     clean_code,
@@ -44,6 +47,7 @@ from jixiao.imports.engine import (
     CommitResult,
     FieldSpec,
     Importer,
+    ImportOption,
     ImportPlan,
     Progress,
     RowOutcome,
@@ -67,6 +71,8 @@ from jixiao.metrics.services.ingest import (
 from jixiao.org.models import Department, Employee
 
 FILE_SOURCE_NAME = "文件导入"
+IMPORTABLE_KINDS = (SourceKind.FILE, SourceKind.ERP, SourceKind.CRM)
+"""Sources a file can be imported into: file sources, and ERP/CRM sources for their exports."""
 EVIDENCE_FIELDS = ("customer", "order_number", "location", "note")
 _MOMENT = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?\s*[T ]\s*"
@@ -178,6 +184,33 @@ def file_source(company: Any, *, create: bool) -> MetricSource | None:
     return found
 
 
+def source_id_clean(value: Any) -> int | None:
+    """The ``source`` option: a source id, or None for the "文件导入" source."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    message = _("数据源无效。")
+    raise ServiceError(message, code="bad_source", fields={"source": [message]})
+
+
+def importable_source(company: Any, source_id: int) -> MetricSource:
+    """The company's source a file may go into: 404 when it is not the company's."""
+    source = MetricSource.objects.filter(company=company, pk=source_id).first()
+    if source is None:
+        raise ServiceError(_("数据源不存在。"), code="not_found", status=404)
+    if source.kind not in IMPORTABLE_KINDS:
+        message = _("“%(name)s”是%(kind)s数据源，不能导入文件；可导入文件的类型：%(kinds)s。") % {
+            "name": source.name,
+            "kind": source.get_kind_display(),
+            "kinds": "、".join(str(SourceKind(kind).label) for kind in IMPORTABLE_KINDS),
+        }
+        raise ServiceError(message, code="source_not_importable", fields={"source": [message]})
+    return source
+
+
 def derived_source_id(item: EventInput) -> str:
     payload = [
         item.employee_number,
@@ -200,9 +233,39 @@ class MetricEventImporter(Importer):
     label = gettext_lazy("指标数据")
     permission = "metrics.administer"
     chunk_size = 5000
+    chosen_source: MetricSource | None = None
 
     def fields(self) -> list[FieldSpec]:
         return metric_event_fields()
+
+    def option_specs(self) -> list[ImportOption]:
+        return [
+            ImportOption("source", _("数据源"), default=None, clean=source_id_clean, tick_box=False)
+        ]
+
+    def options_clean(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        options = super().options_clean(given)
+        chosen = options["source"]
+        self.chosen_source = importable_source(self.company, chosen) if chosen else None
+        return options
+
+    def _target(self, *, create: bool) -> MetricSource | None:
+        if self.chosen_source is not None:
+            return self.chosen_source
+        return file_source(self.company, create=create)
+
+    def mapping_remembered(self) -> dict[str, str]:
+        if self.chosen_source is None:
+            return {}
+        return {str(h): str(t) for h, t in (self.chosen_source.column_mapping or {}).items()}
+
+    def mapping_remember(self, mapping: Mapping[str, str]) -> None:
+        """The chosen source keeps the mapping of its last previewed file."""
+        if self.chosen_source is None:
+            return
+        used = {header: target for header, target in mapping.items() if target}
+        MetricSource.objects.filter(pk=self.chosen_source.pk).update(column_mapping=used)
+        self.chosen_source.column_mapping = used
 
     def validate_row(self, row: CleanRow, columns: Mapping[str, str]) -> None:
         values = row.values
@@ -241,7 +304,7 @@ class MetricEventImporter(Importer):
             item = self._item(row, columns, zone, now, indicator_refusals, numbers, departments)
             if item is not None:
                 items.append((row.number, item))
-        source = file_source(self.company, create=False)
+        source = self._target(create=False)
         stored = self._stored(source, [item.source_event_id for _n, item in items])
         known = self._known_identities(source, {i.identity for _n, i in items if i.identity})
         by_number = {row.number: row for row in rows}
@@ -427,8 +490,10 @@ class MetricEventImporter(Importer):
         valid = [(number, item) for number, item in payload if number not in error_rows]
         if not valid:
             return CommitResult(skipped=len(error_rows))
-        source = file_source(self.company, create=True)
+        source = self._target(create=True)
         assert source is not None
+        if not MetricSource.objects.filter(pk=source.pk, enabled=True).exists():
+            raise ValueError(_("数据源“%(name)s”已停用。") % {"name": source.name})
         result = metric_events_ingest(
             company=self.company,
             source=source,

@@ -164,6 +164,12 @@ class MetricSource(CompanyOwned):
     last_attempt_at = models.DateTimeField(_("最近尝试"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     failure_count = models.PositiveIntegerField(_("连续失败次数"), default=0)
+    column_mapping = models.JSONField(
+        _("导入列映射"),
+        default=dict,
+        blank=True,
+        help_text=_("上次导入文件时使用的列映射（表头 → 字段），下次导入同一数据源时沿用。"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -202,6 +208,10 @@ class SourceRun(CompanyOwned):
     error_detail = models.JSONField(default=list, blank=True)
     cursor_before = models.JSONField(default=dict, blank=True)
     cursor_after = models.JSONField(default=dict, blank=True)
+    # What this run received and accepted per indicator and month (company time), the
+    # source's side of the monthly reconciliation: {"code|YYYY-MM": {"received": n,
+    # "received_sum": "…", "accepted": n, "accepted_sum": "…"}}. Null: not recorded.
+    totals = models.JSONField(_("分项合计"), null=True, blank=True, default=None)
 
     class Meta:
         verbose_name = _("同步记录")
@@ -499,3 +509,46 @@ class PushNonce(CompanyOwned):
             models.UniqueConstraint(fields=["source", "signature"], name="push_nonce_unique")
         ]
         indexes = [models.Index(fields=["received_at"])]
+
+
+class QualityCheck(CompanyOwned):
+    """One stored data-quality check (seed 000): weekly integration check, monthly
+    reconciliation, quarterly error rate — per-source results as they were found."""
+
+    class Kind(models.TextChoices):
+        WEEKLY = "weekly", _("每周集成检查")
+        MONTHLY = "monthly", _("月度对账")
+        QUARTERLY = "quarterly", _("季度错误率")
+
+    class Status(models.TextChoices):
+        OK = "ok", _("正常")
+        WARNING = "warning", _("需关注")
+        FAILING = "failing", _("异常")
+
+    kind = models.CharField(_("检查类型"), max_length=10, choices=Kind.choices)
+    period_start = models.DateField(_("期间开始"))
+    period_end = models.DateField(_("期间结束（不含）"))
+    status = models.CharField(_("结果"), max_length=10, choices=Status.choices)
+    summary = models.JSONField(_("汇总"), default=dict, blank=True)
+    results = models.JSONField(_("各数据源结果"), default=list, blank=True)
+    scheduled = models.BooleanField(_("定时执行"), default=False)
+    triggered_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("数据质量检查")
+        verbose_name_plural = _("数据质量检查")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "kind", "period_start"],
+                condition=models.Q(scheduled=True),
+                name="quality_check_scheduled_once",
+            )
+        ]
+        indexes = [models.Index(fields=["company", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period_start} {self.status}"

@@ -25,3 +25,5 @@ rules.add_perm("metrics.view_indicators", is_company_member)
 rules.add_perm("metrics.administer", is_hr_admin)
 # Company-wide and team lists of values/events (rows filtered per viewer).
 rules.add_perm("metrics.view_team", reads_whole_company | is_manager)
+# The data-quality dashboard: HR runs the checks, executives read them.
+rules.add_perm("metrics.view_quality", reads_whole_company)

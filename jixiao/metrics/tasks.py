@@ -21,6 +21,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from jixiao.core.api_errors import ServiceError
 from jixiao.core.models import User
 from jixiao.metrics.models import MetricSource
+from jixiao.metrics.services.quality import quality_checks_due
 from jixiao.metrics.services.sync import source_sync, sources_due
 
 logger = logging.getLogger(__name__)
@@ -102,3 +103,23 @@ def attendance_month_publish_task(
         return attendance_month_publish(
             company=company, year=year, month=month, actor=actor
         ).received
+
+
+# --- Data quality (seed 000): weekly integration check, monthly reconciliation, quarterly
+# error rate. Each fires hourly on its day (crontabs read in TIME_ZONE), so that every
+# company's own local day is reached; a period already checked is skipped.
+
+
+@db_periodic_task(crontab(day_of_week="1", minute="10"))
+def metric_quality_weekly() -> list[int]:
+    return quality_checks_due(kind="weekly")
+
+
+@db_periodic_task(crontab(day="2", minute="20"))
+def metric_quality_monthly() -> list[int]:
+    return quality_checks_due(kind="monthly")
+
+
+@db_periodic_task(crontab(month="1,4,7,10", day="3", minute="30"))
+def metric_quality_quarterly() -> list[int]:
+    return quality_checks_due(kind="quarterly")

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +19,7 @@ from jixiao.core.api_errors import ServiceError
 from jixiao.metrics import selectors
 from jixiao.metrics.library import library_install
 from jixiao.metrics.models import (
+    Category,
     EventStatus,
     MetricEvent,
     MetricSource,
@@ -57,10 +59,30 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("已安装 %(n)d 个指标。") % {"n": len(created)})
         return redirect("metrics:indicator_list")
     indicators = selectors.indicators_visible(request.user)
+    query = request.GET.get("q", "").strip()[:100]
+    category = request.GET.get("category", "")
+    status = request.GET.get("status", "")
+    if query:
+        indicators = indicators.filter(
+            Q(code__icontains=query)
+            | Q(current_version__name_zh__icontains=query)
+            | Q(current_version__name_en__icontains=query)
+        )
+    if category in Category.values:
+        indicators = indicators.filter(current_version__category=category)
+    if status in ("active", "inactive"):
+        indicators = indicators.filter(is_active=status == "active")
     return render(
         request,
         "metrics/indicator_list.html",
-        {"indicators": indicators, "can_admin": request.user.has_perm(ADMIN)},
+        {
+            "indicators": indicators,
+            "can_admin": request.user.has_perm(ADMIN),
+            "categories": Category.choices,
+            "q": query,
+            "category": category,
+            "status": status,
+        },
     )
 
 

@@ -22,7 +22,15 @@ def is_in_company(user: Any, obj: Any) -> bool:
 
 @rules.predicate
 def manages_employee(user: Any, employee: Any) -> bool:
-    return employee is not None and employee.pk in managed_employee_ids(user)
+    if employee is None:
+        return False
+    # A direct report needs no look-up of the whole team (the common case of a page
+    # about one person); anyone else is looked for in the team, cached per request.
+    own = getattr(user, "employee", None) if user.is_authenticated else None
+    manager_id = getattr(employee, "manager_id", None)
+    if own is not None and manager_id is not None and manager_id == own.pk != employee.pk:
+        return True
+    return employee.pk in managed_employee_ids(user)
 
 
 can_view_employee = is_in_company & (

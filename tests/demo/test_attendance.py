@@ -10,7 +10,6 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-import time_machine
 from django_scopes import scope, scopes_disabled
 
 from jixiao.attendance.models import (
@@ -31,17 +30,15 @@ from jixiao.attendance.models import (
 from jixiao.attendance.selectors.calendars import calendar_warnings
 from jixiao.core.models import Company
 from jixiao.demo.attendance import months_back
-from jixiao.demo.builder import demo_load
+from jixiao.demo.builder import DemoLoadResult
 from jixiao.org.models import Employee
 
 pytestmark = pytest.mark.django_db
-NOW = dt.datetime(2026, 11, 23, 1, 30, tzinfo=dt.UTC)  # 09:30 in Shanghai
 
 
 @pytest.fixture
-def demo() -> None:
-    with time_machine.travel(NOW, tick=False):
-        demo_load()
+def demo(demo_loaded: DemoLoadResult) -> None:
+    """The module's demo (tests/demo/conftest.py)."""
 
 
 def _company(slug: str) -> Company:

@@ -15,7 +15,13 @@ from jixiao.audit.chain import chain_breaks
 from jixiao.audit.models import AuditEvent
 from jixiao.audit.services import event_link
 from jixiao.core.models import Company, Role, User
-from jixiao.demo.builder import company_people, demo_companies, demo_load, demo_logins
+from jixiao.demo.builder import (
+    DemoLoadResult,
+    company_people,
+    demo_companies,
+    demo_load,
+    demo_logins,
+)
 from jixiao.demo.companies import COMPANIES, DEMO_PASSWORD, HAIXING, HUARUI, LANHE, YUNFAN
 from jixiao.org.models import Department, Employee
 
@@ -32,9 +38,10 @@ def _chain_breaks(company: Company) -> list[object]:
         return list(chain_breaks([(event_link(e), e.hash) for e in events]))
 
 
-def test_creates_the_four_seed_companies_with_their_headcounts() -> None:
-    result = demo_load()
-    assert result.created
+def test_creates_the_four_seed_companies_with_their_headcounts(
+    demo_loaded: DemoLoadResult,
+) -> None:
+    assert demo_loaded.created
     assert [c.slug for c in demo_companies()] == ["haixing", "huarui", "lanhe", "yunfan"]
     with scopes_disabled():
         counts = Counter(Employee.objects.values_list("company__slug", flat=True))
@@ -44,8 +51,9 @@ def test_creates_the_four_seed_companies_with_their_headcounts() -> None:
         assert counts[spec.slug] == len(company_people(spec))
 
 
-def test_haixing_is_eighty_percent_veterans_with_wang_jie_and_li_ge() -> None:
-    demo_load()
+def test_haixing_is_eighty_percent_veterans_with_wang_jie_and_li_ge(
+    demo_loaded: DemoLoadResult,
+) -> None:
     company = _company("haixing")
     with scope(company=company):
         staff = Employee.objects.filter(company=company)
@@ -64,8 +72,9 @@ def test_haixing_is_eighty_percent_veterans_with_wang_jie_and_li_ge() -> None:
         assert {d.name for d in Department.objects.all()} >= {"销售部", "运营部", "单证部"}
 
 
-def test_huarui_posts_fifteen_people_abroad_in_five_time_zones_and_runs_shifts() -> None:
-    demo_load()
+def test_huarui_posts_fifteen_people_abroad_in_five_time_zones_and_runs_shifts(
+    demo_loaded: DemoLoadResult,
+) -> None:
     company = _company("huarui")
     with scope(company=company):
         abroad = Employee.objects.filter(tags__name="驻外").select_related("work_location")
@@ -87,8 +96,7 @@ def test_huarui_posts_fifteen_people_abroad_in_five_time_zones_and_runs_shifts()
         assert Department.objects.get(name="海外业务部").head == director
 
 
-def test_lanhe_field_staff_work_flexible_or_unfixed_hours() -> None:
-    demo_load()
+def test_lanhe_field_staff_work_flexible_or_unfixed_hours(demo_loaded: DemoLoadResult) -> None:
     company = _company("lanhe")
     with scope(company=company):
         field = Employee.objects.filter(tags__name="外勤")
@@ -98,8 +106,9 @@ def test_lanhe_field_staff_work_flexible_or_unfixed_hours() -> None:
         assert set(office.values_list("working_hour_system", flat=True)) == {"standard"}
 
 
-def test_yunfan_has_sales_rd_and_operations_with_heads_and_managers() -> None:
-    demo_load()
+def test_yunfan_has_sales_rd_and_operations_with_heads_and_managers(
+    demo_loaded: DemoLoadResult,
+) -> None:
     company = _company("yunfan")
     with scope(company=company):
         for name in ("销售部", "研发部", "运营部"):
@@ -113,8 +122,7 @@ def test_yunfan_has_sales_rd_and_operations_with_heads_and_managers() -> None:
         assert all(e.base_salary > 0 for e in others)
 
 
-def test_every_demo_login_works_and_opens_its_home_page() -> None:
-    demo_load()
+def test_every_demo_login_works_and_opens_its_home_page(demo_loaded: DemoLoadResult) -> None:
     logins = demo_logins()
     roles = Counter((row.company, row.role) for row in logins)
     for spec in COMPANIES:
@@ -128,8 +136,7 @@ def test_every_demo_login_works_and_opens_its_home_page() -> None:
     assert User.objects.get(username="platform-admin").role == Role.PLATFORM_ADMIN
 
 
-def test_every_employee_has_a_login_linked_to_the_employee_row() -> None:
-    demo_load()
+def test_every_employee_has_a_login_linked_to_the_employee_row(demo_loaded: DemoLoadResult) -> None:
     rows = demo_logins(include_everyone=True)
     assert len(rows) == 1 + sum(len(company_people(spec)) for spec in COMPANIES)
     with scopes_disabled():
@@ -142,26 +149,41 @@ def test_every_employee_has_a_login_linked_to_the_employee_row() -> None:
     assert response.status_code == 302
 
 
-def test_is_idempotent_and_reset_rebuilds() -> None:
-    first = demo_load()
+def test_is_idempotent_and_reset_rebuilds_after_people_used_the_demo(
+    demo_loaded: DemoLoadResult,
+) -> None:
+    """Loading again changes nothing; 王姐 gets a raise through the real service; a reset rebuilds."""
+    from decimal import Decimal
+
+    from jixiao.org.services import employee_update
+
     with scopes_disabled():
         before = (Company.objects.count(), User.objects.count(), Employee.objects.count())
-    second = demo_load()
-    assert first.created and not second.created
+    assert not demo_load().created
     with scopes_disabled():
         assert (Company.objects.count(), User.objects.count(), Employee.objects.count()) == before
+    company = _company("haixing")
+    hr = User.objects.get(username="chenjing@haixing.demo")
+    with scope(company=company):
+        wang = Employee.objects.get(user__username="wangjie@haixing.demo")
+        employee_update(employee=wang, actor=hr, base_salary=Decimal("15000"), reason="年度调薪")
     old_ids = {c.pk for c in demo_companies()}
     rebuilt = demo_load(reset=True)
     assert rebuilt.created
     assert {c.pk for c in demo_companies()}.isdisjoint(old_ids)
     with scopes_disabled():
         assert (Company.objects.count(), User.objects.count(), Employee.objects.count()) == before
-    for company in demo_companies():
-        assert _chain_breaks(company) == []
+    for demo_company in demo_companies():
+        assert _chain_breaks(demo_company) == []
+    with scope(company=_company("haixing")):
+        wang = Employee.objects.get(user__username="wangjie@haixing.demo")
+        assert wang.base_salary == Decimal("14000.00")
+        assert not wang.changes.exists()
 
 
-def test_each_company_audit_trail_starts_valid_and_covers_every_employee() -> None:
-    demo_load()
+def test_each_company_audit_trail_starts_valid_and_covers_every_employee(
+    demo_loaded: DemoLoadResult,
+) -> None:
     for spec in (HAIXING, HUARUI, LANHE, YUNFAN):
         company = _company(spec.slug)
         assert _chain_breaks(company) == []
@@ -173,8 +195,7 @@ def test_each_company_audit_trail_starts_valid_and_covers_every_employee() -> No
             assert wang is not None and wang.changes["base_salary"] == [None, "14000.00"]
 
 
-def test_tampering_with_a_demo_event_is_detected() -> None:
-    demo_load()
+def test_tampering_with_a_demo_event_is_detected(demo_loaded: DemoLoadResult) -> None:
     company = _company("haixing")
     with scopes_disabled():
         event = AuditEvent.objects.filter(company=company, action="org.employee.create").first()
@@ -184,32 +205,10 @@ def test_tampering_with_a_demo_event_is_detected() -> None:
     assert _chain_breaks(company) != []
 
 
-def test_command_prints_the_login_table_and_the_password() -> None:
+def test_command_prints_the_login_table_and_the_password(demo_loaded: DemoLoadResult) -> None:
     out = StringIO()
     call_command("demo_load", stdout=out)
     text = out.getvalue()
+    assert "已存在" in text
     assert "wangjie@haixing.demo" in text and "lige@haixing.demo" in text
     assert DEMO_PASSWORD in text and "platform-admin" in text
-    again = StringIO()
-    call_command("demo_load", stdout=again)
-    assert "已存在" in again.getvalue()
-
-
-def test_reset_works_after_people_used_the_demo() -> None:
-    """王姐 gets a raise from HR through the real service; a reset still rebuilds cleanly."""
-    from decimal import Decimal
-
-    from jixiao.org.services import employee_update
-
-    demo_load()
-    company = _company("haixing")
-    hr = User.objects.get(username="chenjing@haixing.demo")
-    with scope(company=company):
-        wang = Employee.objects.get(user__username="wangjie@haixing.demo")
-        employee_update(employee=wang, actor=hr, base_salary=Decimal("15000"), reason="年度调薪")
-    assert demo_load(reset=True).created
-    with scope(company=_company("haixing")):
-        wang = Employee.objects.get(user__username="wangjie@haixing.demo")
-        assert wang.base_salary == Decimal("14000.00")
-        assert not wang.changes.exists()
-    assert _chain_breaks(_company("haixing")) == []

@@ -397,6 +397,21 @@ def _manual_entry(company: Company, member: User) -> Model:
         )
 
 
+def _quality_check(company: Company, member: User) -> Model:
+    import datetime as dt
+
+    from jixiao.metrics.models import QualityCheck
+
+    with scopes_disabled():
+        return QualityCheck.objects.create(
+            company=company,
+            kind=QualityCheck.Kind.WEEKLY,
+            period_start=dt.date(2026, 11, 16),
+            period_end=dt.date(2026, 11, 23),
+            status=QualityCheck.Status.OK,
+        )
+
+
 def _with_company(factory: Callable[..., Model]) -> Factory:
     def make(company: Company, member: User) -> Model:
         with scopes_disabled():
@@ -441,6 +456,7 @@ RESOURCES: dict[str, Factory] = {
     "link_id": _identity_link,
     "dispute_id": _metric_dispute,
     "entry_id": _manual_entry,
+    "check_id": _quality_check,
 }
 
 #: Body fields that name another resource: field → resource key in RESOURCES.
@@ -491,4 +507,8 @@ SEGMENTS: dict[str, str] = {
     "assignments": "assignment_id",
     "swaps": "swap_id",
     "values": "value_id",
+    "indicators": "indicator_id",
+    "manual": "entry_id",
+    "checks": "check_id",
+    "sources": "source_id",
 }

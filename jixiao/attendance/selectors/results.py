@@ -85,7 +85,11 @@ def employee_for_attendance(
 ) -> Employee:
     """One employee of the viewer's company the viewer may ``perm``: 404 elsewhere, 403 inside."""
     company_id = company_id_of(viewer)
-    employee = Employee.objects.filter(pk=pk).select_related("work_location", "department").first()
+    employee = (
+        Employee.objects.filter(pk=pk)
+        .select_related("company", "work_location", "department")
+        .first()
+    )
     if employee is None or employee.company_id != company_id:
         raise Http404
     if not viewer.has_perm(perm, employee):
@@ -128,9 +132,11 @@ def daily_results(
     """One employee's days in [start, end] (the caller has checked the employee)."""
     if not viewer.has_perm("attendance.view_attendance", employee):
         raise PermissionDenied
-    return DailyAttendance.objects.filter(
-        company_id=employee.company_id, employee=employee, date__gte=start, date__lte=end
-    ).order_by("date")
+    days = DailyAttendance.objects.filter(company_id=employee.company_id, employee=employee)
+    # One day: equality on both columns of the unique (employee, date) index, which
+    # SQLite's planner always takes (a range it may weigh against the company index).
+    days = days.filter(date=start) if start == end else days.filter(date__range=(start, end))
+    return days.order_by("date")
 
 
 def daily_result(*, viewer: Any, employee: Employee, day: dt.date) -> DailyAttendance | None:

@@ -66,6 +66,7 @@ from jixiao.attendance.services.punches import (
 )
 from jixiao.audit.services import audit_record
 from jixiao.core.api_errors import ServiceError
+from jixiao.core.db import bulk_write_cache, statistics_refresh
 from jixiao.core.models import Company, User
 from jixiao.imports.engine import FieldSpec, Issue, header_key, header_lookup
 from jixiao.imports.readers import FileRejected, decode_text, read_excel
@@ -75,8 +76,6 @@ MODE_ALL_OR_NOTHING = "all_or_nothing"
 MODE_VALID_ROWS_ONLY = "valid_rows_only"
 MODES = (MODE_ALL_OR_NOTHING, MODE_VALID_ROWS_ONLY)
 INSERT_CHUNK = 20_000
-IMPORT_CACHE_KIB = 512 * 1024
-"""SQLite page cache for an import (KiB): a million rows touch some 350 MB of table and index pages."""
 MAX_ISSUES = 5000
 HEADER_SCAN_ROWS = 10
 _UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -651,14 +650,12 @@ def punches_insert(
             stats.inserted = _postgresql_insert(
                 cursor, table, constants, flagged, rows, stored.source_ids
             )
-            if stats.inserted >= ANALYZE_AFTER:
-                # Fresh statistics for the reads that follow (the daily results, the
-                # next import's span query): autovacuum would get to it only later.
-                # Counts this transaction's rows; a role that does not own the table
-                # gets a warning, not an error.
-                cursor.execute(f"ANALYZE {table}")
         else:
             stats.inserted = _sqlite_insert(cursor, table, constants, flagged(), stored.source_ids)
+    if stats.inserted >= ANALYZE_AFTER:
+        # Fresh statistics for the reads that follow (the daily results, the next
+        # import's span query).
+        statistics_refresh(Punch)
     stats.already_stored = len(rows) - stats.inserted
     return stats
 
@@ -695,18 +692,13 @@ def _sqlite_insert(
     names = ", ".join((*_VARYING, *constants))
     values = ", ".join((*(["?"] * len(_VARYING)), *(_literal(v) for v in constants.values())))
     sql = f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
-    # A large page cache for this import: the unique source-id index is written in
-    # random order, and SQLite's default 2 MB cache would spill it to disk.
-    cursor.execute("PRAGMA cache_size")
-    cache_size = int(cursor.fetchone()[0])
-    cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     inserted = 0
     raw = cursor.cursor  # sqlite3's own cursor: "?" placeholders, no per-chunk rewriting
     days: dict[int, str] = {}
     clock_text = _CLOCK_TEXT
     chunk: list[tuple[int, str, str, str, str]] = []
     append = chunk.append
-    try:
+    with bulk_write_cache():
         for employee_id, epoch, device, source_id, flags in rows:
             sid = source_id or f"{employee_id:09d}|{epoch}|{device}"
             if stored_ids and sid in stored_ids:
@@ -723,8 +715,6 @@ def _sqlite_insert(
         if chunk:
             raw.executemany(sql, chunk)
             inserted += max(raw.rowcount, 0)
-    finally:
-        cursor.execute(f"PRAGMA cache_size = {cache_size}")
     return inserted
 
 

@@ -59,6 +59,7 @@ from jixiao.attendance.models import (
 from jixiao.attendance.signals import attendance_month_locked
 from jixiao.audit.services import audit_record, diff
 from jixiao.core.api_errors import ServiceError
+from jixiao.core.db import bulk_write_cache, statistics_refresh
 from jixiao.core.models import Company, User
 from jixiao.org.models import Employee, EmployeeStatus
 
@@ -608,11 +609,14 @@ def _run(
     worker_rss = 0
 
     earned_before: set[tuple[int, dt.date]] = set()
-    if whole_company:
-        earned_before = _stale_remove(context=context, employee_ids=None, dates=None)
-    else:
-        for chunk in chunks:
-            earned_before |= _stale_remove(context=context, employee_ids=chunk, dates=None)
+
+    def stale_remove() -> None:
+        nonlocal earned_before
+        if whole_company:
+            earned_before = _stale_remove(context=context, employee_ids=None, dates=None)
+        else:
+            for chunk in chunks:
+                earned_before |= _stale_remove(context=context, employee_ids=chunk, dates=None)
 
     def store(output: _ChunkOutput) -> None:
         nonlocal days, exceptions, summaries, cpu, worker_rss
@@ -626,21 +630,28 @@ def _run(
         worker_rss = max(worker_rss, output.maxrss_kib)
 
     gc.disable()  # nothing here makes reference cycles; collections only cost time
-    try:
-        if workers > 1:
-            job = pickle.dumps((context, None, now, month))
-            pool_context = multiprocessing.get_context("forkserver")
-            pool_context.set_forkserver_preload([])
-            with pool_context.Pool(
-                min(workers, len(chunks)), initializer=compute_worker.init, initargs=(job,)
-            ) as pool:
-                for output in pool.imap(compute_worker.chunk, chunks):
-                    store(output)
-        else:
-            for chunk in chunks:
-                store(_chunk_output(context, chunk, None, now, month))
-    finally:
-        gc.enable()
+    with bulk_write_cache():
+        try:
+            if workers > 1:
+                job = pickle.dumps((context, None, now, month))
+                pool_context = multiprocessing.get_context("forkserver")
+                pool_context.set_forkserver_preload([])
+                with pool_context.Pool(
+                    min(workers, len(chunks)), initializer=compute_worker.init, initargs=(job,)
+                ) as pool:
+                    # The workers start (Django set-up, the job) and compute the first chunks
+                    # while this process removes the old rows; chunks are stored in the order
+                    # they finish, so one slow chunk never holds up the others.
+                    outputs = pool.imap_unordered(compute_worker.chunk, chunks)
+                    stale_remove()
+                    for output in outputs:
+                        store(output)
+            else:
+                stale_remove()
+                for chunk in chunks:
+                    store(_chunk_output(context, chunk, None, now, month))
+        finally:
+            gc.enable()
     return ComputeStats(
         employees=len(employee_ids),
         days=days,
@@ -912,6 +923,7 @@ def _attendance_month_compute(
         parallel_allowed=parallel_allowed,
         whole_company=True,
     )
+    statistics_refresh(DailyAttendance)
     now = timezone.now()
     before = {"computed_at": attendance_month.computed_at}
     attendance_month.computed_at = now

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from jixiao.attendance.models import AttendanceMonth, Punch
+from jixiao.attendance.models import AttendanceMonth, DailyAttendance, Punch
 from jixiao.attendance.selectors import results as selectors
 from jixiao.attendance.services import results as services
 from jixiao.attendance.views.punches import photo_url
@@ -143,9 +143,15 @@ def _month_page(
 
 
 def _day_context(
-    request: HttpRequest, viewer: Any, employee: Employee, day: dt.date
+    request: HttpRequest,
+    viewer: Any,
+    employee: Employee,
+    day: dt.date,
+    row: DailyAttendance | Literal[False] | None = False,
 ) -> dict[str, Any]:
-    row = selectors.daily_result(viewer=viewer, employee=employee, day=day)
+    """``row``: the day's stored result when the caller has it (False: read it here)."""
+    if row is False:
+        row = selectors.daily_result(viewer=viewer, employee=employee, day=day)
     punches: list[dict[str, Any]] = []
     if row is not None and row.first_punch and row.last_punch:
         for punch in Punch.objects.filter(
@@ -207,14 +213,16 @@ def day_recompute(request: HttpRequest, employee_id: int) -> HttpResponse:
     )
     date = _parse_day(request.POST.get("date", ""))
     error = ""
+    row: DailyAttendance | Literal[False] | None = False
     try:
-        services.daily_attendance_recompute(
+        rows = services.daily_attendance_recompute(
             company=employee.company, employee=employee, dates=[date], actor=viewer
         )
+        row = rows[0] if rows else None
     except ServiceError as exc:
         error = exc.message
     if request.headers.get("HX-Request"):
-        context = _day_context(request, viewer, employee, date)
+        context = _day_context(request, viewer, employee, date, row)
         context["error"] = error
         return render(
             request, "attendance/results/_day_detail.html", context, status=409 if error else 200

@@ -9,6 +9,7 @@ router = Router(tags=["metrics"])
 from jixiao.metrics.api.data import router as data_router  # noqa: E402
 from jixiao.metrics.api.indicators import router as indicators_router  # noqa: E402
 from jixiao.metrics.api.people import router as people_router  # noqa: E402
+from jixiao.metrics.api.rollups import router as rollups_router  # noqa: E402
 from jixiao.metrics.api.sources import push_router  # noqa: E402
 from jixiao.metrics.api.sources import router as sources_router  # noqa: E402
 
@@ -17,3 +18,8 @@ router.add_router("", sources_router)
 router.add_router("", push_router)
 router.add_router("", data_router)
 router.add_router("", people_router)
+router.add_router("", rollups_router)
+
+from jixiao.metrics.api.quality import router as quality_router  # noqa: E402
+
+router.add_router("", quality_router)

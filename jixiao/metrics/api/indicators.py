@@ -14,6 +14,7 @@ from jixiao.core.api_errors import ERRORS
 from jixiao.core.pagination import Page, PageQuery, paginate
 from jixiao.metrics import selectors
 from jixiao.metrics.api.common import WRITE_ERRORS, admin, member
+from jixiao.metrics.formula import FormulaError, formula_validate
 from jixiao.metrics.library import library_install
 from jixiao.metrics.models import Indicator, IndicatorVersion
 from jixiao.metrics.services import indicators as services
@@ -174,3 +175,32 @@ def indicator_library_install(request: HttpRequest) -> dict[str, list[str]]:
     user = admin(request)
     created = library_install(company=user.company, actor=user)
     return {"created": [indicator.code for indicator in created]}
+
+
+class MetricFormulaCheckIn(Schema):
+    formula: str = Field(max_length=500)
+    code: str = Field("", max_length=60, description="The indicator the formula is for.")
+
+
+class MetricFormulaCheckOut(Schema):
+    valid: bool
+    names: list[str]
+    message: str
+
+
+@router.post("/formula-check", response={200: MetricFormulaCheckOut, **ERRORS})
+def indicator_formula_check(
+    request: HttpRequest, payload: MetricFormulaCheckIn
+) -> dict[str, object]:
+    """Check a formula against the company's indicators without saving anything: unknown
+    names, a reference to itself, cycles and anything but arithmetic are refused."""
+    user = admin(request)
+    dependencies = services.company_dependencies(user.company)
+    dependencies.pop(payload.code, None)
+    try:
+        names = formula_validate(
+            code=payload.code, formula=payload.formula, dependencies=dependencies
+        )
+    except FormulaError as exc:
+        return {"valid": False, "names": [], "message": exc.message}
+    return {"valid": True, "names": sorted(names), "message": ""}

@@ -1,4 +1,5 @@
-"""Source endpoints: set-up and runs (HR), and the signed push endpoint (signature only).
+"""Source endpoints: set-up, runs and file imports (HR; executives read the set-up and
+runs), and the signed push endpoint (signature only).
 
 ``POST /sources/{id}/events`` needs no session or token: the HMAC signature over
 ``timestamp + "." + raw body`` with the source's secret is the authentication,
@@ -8,20 +9,28 @@ and the company is the source's.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import Field
 
 from jixiao.core.api_errors import ERRORS, ErrorOut, ServiceError
 from jixiao.core.pagination import Page, PageQuery, paginate
+from jixiao.core.rules import reads_whole_company
+from jixiao.imports import selectors as import_selectors
+from jixiao.imports import services as import_services
+from jixiao.imports.api import BatchDetailOut, BatchOut, _batch_detail_out, _batch_out, _json_object
+from jixiao.imports.models import ImportBatch
 from jixiao.metrics import push
-from jixiao.metrics.api.common import WRITE_ERRORS, admin
+from jixiao.metrics.api.common import WRITE_ERRORS, admin, member
 from jixiao.metrics.connectors.base import config_masked, connector_kinds
+from jixiao.metrics.importers import IMPORTABLE_KINDS, MetricEventImporter
 from jixiao.metrics.models import MetricSource, SourceKind, SourceRun
 from jixiao.metrics.services import sources as services
 from jixiao.metrics.services.ingest import ItemResult, metric_events_ingest
@@ -45,11 +54,27 @@ class MetricSourceOut(Schema):
     last_error: str
     failure_count: int
     created_at: dt.datetime
+    unmatched_identities: int = Field(description="Open identities no employee matches yet.")
+    importable: bool = Field(description="Whether CSV/XLSX files can be imported into it.")
+    column_mapping: dict[str, str] = Field(
+        description="The column mapping of its last imported file {header: field}, reused."
+    )
 
     @staticmethod
     def resolve_config(obj: MetricSource) -> dict[str, Any]:
         """Connector secrets (passwords, tokens) are shown as "***", never sent back."""
         return config_masked(obj.kind, obj.config)
+
+    @staticmethod
+    def resolve_unmatched_identities(obj: MetricSource) -> int:
+        counted = getattr(obj, "unmatched_open", None)
+        if counted is None:
+            counted = obj.unmatched.filter(resolved_at__isnull=True).count()
+        return int(counted)
+
+    @staticmethod
+    def resolve_importable(obj: MetricSource) -> bool:
+        return obj.kind in IMPORTABLE_KINDS
 
 
 class MetricConnectionOut(Schema):
@@ -122,13 +147,17 @@ class MetricPushOut(Schema):
     items: list[MetricItemResultOut]
 
 
-def _source(request: HttpRequest, source_id: int) -> MetricSource:
-    user = admin(request)
-    found = (
-        MetricSource.objects.filter(company_id=user.company_id, pk=source_id)
-        .select_related("company")
-        .first()
-    )
+def _reader(request: HttpRequest) -> Any:
+    """HR and executives read the set-up and the runs."""
+    user = member(request)
+    if not reads_whole_company.test(user):
+        raise PermissionDenied
+    return user
+
+
+def _source(request: HttpRequest, source_id: int, *, read_only: bool = False) -> MetricSource:
+    user = _reader(request) if read_only else admin(request)
+    found = services.sources_with_health(company_id=user.company_id).filter(pk=source_id).first()
     if found is None:
         raise Http404
     return found
@@ -139,9 +168,9 @@ def source_list(
     request: HttpRequest,
     paging: Query[PageQuery],
 ) -> dict[str, object]:
-    user = admin(request)
+    user = _reader(request)
     return paginate(
-        MetricSource.objects.filter(company_id=user.company_id), paging.page, paging.page_size
+        services.sources_with_health(company_id=user.company_id), paging.page, paging.page_size
     )
 
 
@@ -154,7 +183,7 @@ def source_create(request: HttpRequest, payload: MetricSourceIn) -> Status[Metri
 
 @router.get("/sources/{source_id}", response={200: MetricSourceOut, **ERRORS})
 def source_get(request: HttpRequest, source_id: int) -> MetricSource:
-    return _source(request, source_id)
+    return _source(request, source_id, read_only=True)
 
 
 @router.patch("/sources/{source_id}", response={200: MetricSourceOut, **WRITE_ERRORS})
@@ -216,8 +245,147 @@ def source_runs(
     source_id: int,
     paging: Query[PageQuery],
 ) -> dict[str, object]:
-    source = _source(request, source_id)
+    source = _source(request, source_id, read_only=True)
     return paginate(SourceRun.objects.filter(source=source), paging.page, paging.page_size)
+
+
+# --- File imports into a source ---------------------------------------------------------
+
+
+def _importable_source(request: HttpRequest, source_id: int) -> MetricSource:
+    source = _source(request, source_id)
+    if source.kind not in IMPORTABLE_KINDS:
+        message = _("该类型的数据源不能导入文件。")
+        raise ServiceError(message, code="source_not_importable", fields={"source": [message]})
+    return source
+
+
+def _source_batch(
+    request: HttpRequest, source_id: int, batch_id: int
+) -> tuple[MetricSource, ImportBatch]:
+    source = _importable_source(request, source_id)
+    batch = import_selectors.batch_for_viewer(viewer=request.user, pk=batch_id)
+    if batch.importer != MetricEventImporter.name or batch.options.get("source") != source.pk:
+        raise Http404
+    return source, batch
+
+
+def _enabled(source: MetricSource) -> None:
+    if not source.enabled:
+        raise ServiceError(_("数据源已停用。"), code="source_disabled", status=409)
+
+
+class MetricImportPreviewIn(Schema):
+    mapping: dict[str, str] | None = Field(
+        None, description="{column header: field name}; omitted: the batch's current mapping."
+    )
+    mode: Literal["all_or_nothing", "valid_rows_only"] | None = None
+
+
+def _batch_status(batch: ImportBatch) -> Status[dict[str, Any]]:
+    batch.refresh_from_db()
+    status = 202 if batch.status == ImportBatch.Status.COMMITTING else 200
+    return Status(status, _batch_detail_out(batch))
+
+
+@router.post(
+    "/sources/{source_id}/import",
+    response={200: BatchDetailOut, 202: BatchDetailOut, 413: ErrorOut, **WRITE_ERRORS},
+    summary="Import a CSV/XLSX of metric events into a source (dry run by default)",
+)
+def source_import(
+    request: HttpRequest,
+    source_id: int,
+    file: File[UploadedFile | None] = None,
+    mapping: Form[str] = "",
+    mode: Form[Literal["all_or_nothing", "valid_rows_only"]] = "all_or_nothing",
+    dry_run: Form[bool] = True,
+) -> Status[dict[str, Any]]:
+    """Upload a file into a file, ERP or CRM source. ``mapping`` is a JSON object
+    {column header: field name}; omitted, the source's last mapping is reused when the
+    file has its columns, else the headers are recognised. The mapping of a successful
+    dry run is remembered for the source. With ``dry_run`` nothing is written: the
+    batch comes back with row-and-column errors and can be committed later."""
+    source = _importable_source(request, source_id)
+    _enabled(source)
+    if file is None:  # checked here, after the source: another company's id stays a 404
+        message = _("请选择要上传的文件。")
+        raise ServiceError(message, code="file_missing", fields={"file": [message]})
+    user: Any = request.user
+    batch = import_services.batch_upload(
+        company=user.company,
+        actor=user,
+        importer_name=MetricEventImporter.name,
+        file_name=file.name or "upload",
+        data=file.read(),
+        options={"source": source.pk},
+    )
+    chosen = _json_object(mapping, "mapping")
+    columns = {str(k): str(v or "") for k, v in chosen.items()} if chosen else batch.mapping
+    import_services.batch_preview(batch=batch, actor=user, mapping=columns, mode=mode)
+    if not dry_run:
+        batch = import_services.batch_commit(batch=batch, actor=user)
+    return _batch_status(batch)
+
+
+@router.get(
+    "/sources/{source_id}/imports",
+    response={200: Page[BatchOut], **ERRORS},
+    summary="File imports into a source, newest first",
+)
+def source_import_list(
+    request: HttpRequest, source_id: int, paging: Query[PageQuery]
+) -> dict[str, Any]:
+    source = _importable_source(request, source_id)
+    batches = import_selectors.batches_for_viewer(
+        request.user, importer_name=MetricEventImporter.name
+    ).filter(options__source=source.pk)
+    page = paginate(batches, paging.page, paging.page_size)
+    page["items"] = [_batch_out(batch) for batch in page["items"]]
+    return page
+
+
+@router.get(
+    "/sources/{source_id}/imports/{batch_id}",
+    response={200: BatchDetailOut, **ERRORS},
+    summary="One file import of a source: its dry run or outcome",
+)
+def source_import_get(request: HttpRequest, source_id: int, batch_id: int) -> dict[str, Any]:
+    return _batch_detail_out(_source_batch(request, source_id, batch_id)[1])
+
+
+@router.post(
+    "/sources/{source_id}/imports/{batch_id}/preview",
+    response={200: BatchDetailOut, **WRITE_ERRORS},
+    summary="Dry-run a file import again with another mapping or mode",
+)
+def source_import_preview(
+    request: HttpRequest, source_id: int, batch_id: int, payload: MetricImportPreviewIn
+) -> Status[dict[str, Any]]:
+    _source_found, batch = _source_batch(request, source_id, batch_id)
+    import_services.batch_preview(
+        batch=batch,
+        actor=request.user,  # type: ignore[arg-type]
+        mapping=payload.mapping if payload.mapping is not None else batch.mapping,
+        mode=payload.mode or batch.mode,
+    )
+    return _batch_status(batch)
+
+
+@router.post(
+    "/sources/{source_id}/imports/{batch_id}/commit",
+    response={200: BatchDetailOut, 202: BatchDetailOut, **WRITE_ERRORS},
+    summary="Commit a dry-run file import (large files in the background: 202)",
+)
+def source_import_commit(
+    request: HttpRequest, source_id: int, batch_id: int
+) -> Status[dict[str, Any]]:
+    """All or nothing, or the valid rows only, as chosen in the dry run; the rows are
+    checked again against today's data first."""
+    source, batch = _source_batch(request, source_id, batch_id)
+    _enabled(source)
+    batch = import_services.batch_commit(batch=batch, actor=request.user)  # type: ignore[arg-type]
+    return _batch_status(batch)
 
 
 _PUSH_BODY = {

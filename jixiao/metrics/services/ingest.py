@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from jixiao.audit.services import AuditEntry, audit_record, audit_record_many
 from jixiao.core.models import Company, User
-from jixiao.metrics import engine
+from jixiao.metrics import engine, quality
 from jixiao.metrics.event_input import EventInput
 from jixiao.metrics.models import (
     CorrectionKind,
@@ -423,6 +424,7 @@ def metric_events_ingest(
     ]
     metric_values_refresh(company=company, touched=touched)
     outcome = IngestResult(results, run.pk)
+    _run_totals(run, company, items, new_events)
     _run_update(run, outcome, own_run=own_run)
     _audit(company, source, actor, outcome, corrections)
     return outcome
@@ -514,6 +516,32 @@ def _park(
             entry.save(update_fields=["last_seen", "event_count", "resolved_at"])
 
 
+def _run_totals(
+    run: SourceRun, company: Company, items: Sequence[EventInput], events: list[MetricEvent]
+) -> None:
+    """What this batch received and stored per indicator and month: the source's side of
+    the monthly reconciliation (``jixiao.metrics.quality``)."""
+    zone = zoneinfo.ZoneInfo(company.time_zone)
+    received: dict[tuple[str, dt.date], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    accepted: dict[tuple[str, dt.date], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    for item in items:
+        at = item.occurred_at
+        if isinstance(at, dt.datetime) and at.tzinfo is not None:
+            entry = received[(item.indicator_code, at.astimezone(zone).date().replace(day=1))]
+            entry[0] += 1
+            if isinstance(item.value, Decimal) and item.value.is_finite():
+                entry[1] += item.value
+    for event in events:
+        key = (event.indicator.code, event.occurred_at.astimezone(zone).date().replace(day=1))
+        accepted[key][0] += 1
+        accepted[key][1] += event.value
+    run.totals = quality.run_totals_merge(
+        run.totals,
+        received={k: quality.Totals(n, v) for k, (n, v) in received.items()},
+        accepted={k: quality.Totals(n, v) for k, (n, v) in accepted.items()},
+    )
+
+
 def _run_update(run: SourceRun, outcome: IngestResult, *, own_run: bool) -> None:
     run.received += outcome.received
     run.created += outcome.created
@@ -528,7 +556,7 @@ def _run_update(run: SourceRun, outcome: IngestResult, *, own_run: bool) -> None
     ][:100]  # fmt: skip
     run.error_detail = [*run.error_detail, *errors][:100]
     fields = ["received", "created", "duplicates", "corrected", "unmatched", "errors",
-              "error_detail"]  # fmt: skip
+              "error_detail", "totals"]  # fmt: skip
     if own_run:
         run.finished_at = timezone.now()
         if outcome.errors and outcome.errors == outcome.received:

@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,15 @@ from jixiao.core.api_errors import ServiceError
 from jixiao.core.models import Company, User
 from jixiao.metrics import engine
 from jixiao.metrics.event_input import EventInput, EvidenceValue
-from jixiao.metrics.models import Indicator, ManualEntry, MetricSource, SourceKind
+from jixiao.metrics.models import (
+    Aggregation,
+    Category,
+    Indicator,
+    IndicatorVersion,
+    ManualEntry,
+    MetricSource,
+    SourceKind,
+)
 from jixiao.metrics.services.ingest import metric_events_ingest
 from jixiao.org.models import Employee
 
@@ -33,6 +42,26 @@ def manual_source(company: Company) -> MetricSource:
         name=MANUAL_SOURCE_NAME,
     )
     return source
+
+
+def manual_entry_allowed(version: IndicatorVersion) -> bool:
+    """Whether people may report this indicator by hand: figures of its own events only,
+    not attendance (published when HR closes the month) and not distinct counts (they
+    need the evidence key a form does not ask for)."""
+    return (
+        version.aggregation in engine.DIRECT_AGGREGATIONS
+        and version.aggregation != Aggregation.DISTINCT_COUNT
+        and version.category != Category.ATTENDANCE
+    )
+
+
+def manual_indicators(company: Company) -> QuerySet[Indicator]:
+    """The active indicators a manual entry may be for."""
+    rows = Indicator.objects.filter(company=company, is_active=True).select_related(
+        "current_version"
+    )
+    allowed = [i.pk for i in rows if i.current_version and manual_entry_allowed(i.current_version)]
+    return rows.filter(pk__in=allowed).order_by("code")
 
 
 @transaction.atomic
@@ -53,6 +82,8 @@ def manual_entry_submit(
         errors["indicator"] = [_("指标已停用。")]
     elif version.aggregation not in engine.DIRECT_AGGREGATIONS:
         errors["indicator"] = [_("该指标由其他指标计算得出，不能手工填报。")]
+    elif not manual_entry_allowed(version):
+        errors["indicator"] = [_("该指标的数据来自考勤或需要去重依据，不能手工填报。")]
     if not value.is_finite() or abs(value) >= Decimal(10) ** 14:
         errors["value"] = [_("数值必须是有限的数字。")]
     if occurred_at.tzinfo is None:

@@ -1,10 +1,14 @@
-"""Source set-up writes: create, change, delete, rotate the push secret. Audited; secrets never are."""
+"""Source set-up writes: create, change, delete, rotate the push secret. Audited; secrets never are.
+
+Also the one read the set-up screens and the API share: the sources with their health.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jixiao.audit.services import audit_record, snapshot
@@ -17,7 +21,13 @@ from jixiao.metrics.connectors.base import (
     connector_for,
     connector_kinds,
 )
-from jixiao.metrics.models import MetricEvent, MetricSource, SourceKind, new_source_secret
+from jixiao.metrics.models import (
+    MetricEvent,
+    MetricSource,
+    SourceKind,
+    SourceRun,
+    new_source_secret,
+)
 
 _AUDITED = ("name", "kind", "config", "schedule_minutes", "enabled")
 
@@ -126,13 +136,11 @@ def source_update(*, source: MetricSource, actor: User | None, **changes: Any) -
     except IntegrityError as exc:
         raise _conflict(exc) from exc
     after = _shown(locked)
-    audit_record(
-        company=locked.company,
-        actor=actor,
-        action="metrics.source.update",
-        obj=locked,
-        changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
-    )
+    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    action = "metrics.source.update"
+    if set(changed) == {"enabled"}:
+        action = "metrics.source.enable" if locked.enabled else "metrics.source.disable"
+    audit_record(company=locked.company, actor=actor, action=action, obj=locked, changes=changed)
     return locked
 
 
@@ -167,3 +175,22 @@ def source_secret_rotate(*, source: MetricSource, actor: User | None) -> str:
         changes={"secret": ["***", "***"]},
     )
     return secret
+
+
+RECENT_RUNS = 5
+
+
+def sources_with_health(*, company_id: int) -> QuerySet[MetricSource]:
+    """A company's sources with their open unmatched identities counted and their latest runs
+    (``recent_runs``, newest first): the set-up list of the screens and the API."""
+    return (
+        MetricSource.objects.filter(company_id=company_id)
+        .annotate(unmatched_open=Count("unmatched", filter=Q(unmatched__resolved_at__isnull=True)))
+        .prefetch_related(
+            Prefetch(
+                "runs",
+                queryset=SourceRun.objects.order_by("-started_at", "-id")[:RECENT_RUNS],
+                to_attr="recent_runs",
+            )
+        )
+    )
