@@ -27,3 +27,5 @@ rules.add_perm("metrics.administer", is_hr_admin)
 rules.add_perm("metrics.view_team", reads_whole_company | is_manager)
 # The data-quality dashboard: HR runs the checks, executives read them.
 rules.add_perm("metrics.view_quality", reads_whole_company)
+# The sources pages: HR sets them up; executives read them (no secrets are shown).
+rules.add_perm("metrics.view_sources", reads_whole_company)

@@ -28,7 +28,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jixiao.core.api_errors import ServiceError
-from jixiao.core.rules import reads_whole_company
 from jixiao.imports import selectors as import_selectors
 from jixiao.imports import services as import_services
 from jixiao.imports.engine import Importer
@@ -128,7 +127,7 @@ CONFIG_PREFIX = "config_"
 def _reader(request: HttpRequest) -> Any:
     """HR and executives read the set-up; everybody else gets 403."""
     user: Any = request.user
-    if user.company_id is None or not reads_whole_company.test(user):
+    if user.company_id is None or not user.has_perm("metrics.view_sources"):
         raise PermissionDenied
     return user
 

@@ -43,7 +43,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(_("手工填报"), "metrics:manual_mine", "metrics.view_indicators", "edit"),
     NavItem(_("团队数据"), "metrics:rollup_team", "metrics.view_team", "people"),
     NavItem(_("部门数据"), "metrics:rollup_department", "metrics.view_team", "tree"),
-    NavItem(_("数据源"), "metrics:source_list", "metrics.administer", "upload"),
+    NavItem(_("数据源"), "metrics:source_list", "metrics.view_sources", "upload"),
     NavItem(_("未匹配身份"), "metrics:unmatched", "metrics.administer", "alert"),
     NavItem(_("数据质量"), "metrics:quality", "metrics.view_quality", "shield"),
     NavItem(_("审计留痕"), "audit:event_list", "audit.view_audit", "shield"),

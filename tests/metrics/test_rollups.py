@@ -330,9 +330,13 @@ def test_scope_boundaries(metrics_world: World) -> None:
     ):
         with pytest.raises(PermissionDenied):
             rollups.scope_resolve(manager, kind, target)
-    for kind in (rollups.TEAM, rollups.DEPARTMENT, rollups.COMPANY):
+    for kind, target in (
+        (rollups.TEAM, w.manager.employee.pk),  # type: ignore[attr-defined]
+        (rollups.DEPARTMENT, w.sales.pk),
+        (rollups.COMPANY, None),
+    ):
         with pytest.raises(PermissionDenied):
-            rollups.scope_resolve(w.employee, kind, w.sales.pk)
+            rollups.scope_resolve(w.employee, kind, target)
     with scopes_disabled():
         foreign = Department.objects.get(company=w.other_company).pk
     with pytest.raises(Http404):

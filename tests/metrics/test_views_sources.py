@@ -429,3 +429,14 @@ def test_the_form_is_generated_from_the_connector_config(metrics_world: World) -
     assert refused.status_code == 422
     for name in ("host", "username", "password"):
         assert f'data-testid="error-config_{name}"' in text
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [("hr", True), ("executive", True), ("manager", False), ("employee", False)],
+)
+def test_the_menu_offers_the_sources_page_to_those_who_may_read_it(
+    metrics_world: World, role: str, shown: bool
+) -> None:
+    page = client_as(metrics_world, role).get("/").content.decode()
+    assert (reverse("metrics:source_list") in page) is shown
