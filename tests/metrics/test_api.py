@@ -161,3 +161,17 @@ def test_source_patch_with_nulls_changes_nothing_but_the_schedule(
     assert response.status_code == 200, response.content
     assert response.json()["name"] == "CRM 推送"
     assert response.json()["enabled"] is True
+
+
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [
+        ("0201-09-28T11:42:57-16:45", 200),  # beyond PostgreSQL's ±15:59, fine once in UTC
+        ("2026-10-01T08:00:00+08:00", 200),
+        ("2026-10-01T00:00:00", 200),  # no zone: UTC
+        ("0001-01-01T00:00:00+05:00", 422),  # before year 1 in UTC
+    ],
+)
+def test_event_times_are_compared_in_utc(metrics_world: World, since: str, status: int) -> None:
+    response = login(metrics_world.hr).get("/api/v1/metrics/events", {"since": since})
+    assert response.status_code == status, response.content

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from jixiao.core.api_errors import ERRORS
 from jixiao.core.pagination import DEFAULT_PAGE_SIZE, Page, paginate
@@ -116,6 +116,20 @@ class MetricEventQuery(Schema):
     until: dt.datetime | None = None
     page: int = Field(1, ge=1)
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1)
+
+    @field_validator("since", "until")
+    @classmethod
+    def _in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        """Compared in UTC (a time without a zone is UTC). PostgreSQL refuses offsets
+        beyond ±15:59 that Python accepts, so the offset never reaches the database."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise ValueError("时间超出范围") from exc
 
 
 class MetricValueQuery(Schema):
