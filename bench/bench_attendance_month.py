@@ -189,6 +189,7 @@ def _assign_and_punch(company: Any, schedules: dict[str, Any], seed: int) -> dic
     from django.db import connection
 
     from jixiao.attendance.models import Punch, ScheduleAssignment
+    from jixiao.attendance.setup_cache import setup_changed
     from jixiao.org.models import Employee
 
     rng = random.Random(seed)
@@ -222,6 +223,7 @@ def _assign_and_punch(company: Any, schedules: dict[str, Any], seed: int) -> dic
         zone = zones.setdefault(zone_name, ZoneInfo(zone_name))
         plan.append((employee_id, system, offset, zone, hired, left))
     ScheduleAssignment.objects.bulk_create(assignments, batch_size=2000)
+    setup_changed(company.pk)  # a bulk insert sends no signals
 
     ops = connection.ops
     table = ops.quote_name(Punch._meta.db_table)

@@ -13,3 +13,6 @@ class AttendanceConfig(AppConfig):
             tasks_calendars,  # noqa: F401  (registers the daily job)
             tasks_requests,  # noqa: F401  (registers the nightly leave expiries)
         )
+        from jixiao.attendance.setup_cache import setup_signals_connect
+
+        setup_signals_connect()

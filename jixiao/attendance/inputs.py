@@ -19,7 +19,6 @@ What an employee-day gets:
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import datetime as dt
 import functools
 from collections import defaultdict
@@ -44,30 +43,24 @@ from jixiao.attendance.engine import (
 from jixiao.attendance.models import (
     ActivityPolicy,
     ApprovalStatus,
-    AttendancePolicy,
     CalendarDay,
     LeaveRequest,
     OvertimeRequest,
     Punch,
     RosterEntry,
-    RotationPattern,
     ScheduleAssignment,
     ShiftType,
     WorkActivity,
-    WorkCalendar,
     WorkSchedule,
 )
-from jixiao.attendance.schedules_rule import schedule_rule_build
+from jixiao.attendance.setup_cache import DEFAULT_REGION, Assignment, CompanySetup, company_setup
 from jixiao.core.models import Company
 from jixiao.org.models import (
-    Department,
     Employee,
     EmployeeStatus,
     EmploymentChange,
-    WorkLocation,
 )
 
-DEFAULT_REGION = "CN"
 # Punches, leave and overtime are read this far around the range: an overnight
 # shift started on the last day ends the day after, and zones differ from UTC.
 MARGIN = dt.timedelta(days=2)
@@ -122,18 +115,6 @@ class _Employee:
 
 
 @dataclass
-class _Assignment:
-    schedule_id: int
-    start: dt.date
-    end: dt.date | None
-    rotation_id: int | None
-    offset: int
-
-    def covers(self, day: dt.date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
-
-
-@dataclass
 class CompanyContext:
     """Everything about a company that does not depend on which employees are loaded."""
 
@@ -143,7 +124,7 @@ class CompanyContext:
     calendar_days: dict[int, dict[dt.date, tuple[DayKind, str]]]
     locations: dict[int, tuple[str, str]]  # id → (country, time zone)
     department_parent: dict[int, int | None]
-    department_assignments: dict[int, list[_Assignment]]
+    department_assignments: dict[int, list[Assignment]]
     schedules: dict[int, WorkSchedule]
     shifts: dict[int, ShiftType]
     shift_by_code: dict[str, ShiftType]
@@ -151,36 +132,20 @@ class CompanyContext:
     daily_overtime_cap_minutes: int
     start: dt.date
     end: dt.date
-    _rules: dict[tuple[int, int | None, bool], ScheduleRule] = field(default_factory=dict)
+    setup: CompanySetup
 
     def rule(self, schedule_id: int, shift_id: int | None, day_off: bool) -> ScheduleRule:
-        key = (schedule_id, shift_id, day_off)
-        rule = self._rules.get(key)
-        if rule is None:
-            shift = self.shifts[shift_id] if shift_id is not None else None
-            rule = schedule_rule_build(self.schedules[schedule_id], shift, day_off=day_off)
-            rule = dataclasses.replace(
-                rule, daily_overtime_cap_minutes=self.daily_overtime_cap_minutes
-            )
-            self._rules[key] = rule
-        return rule
+        return self.setup.rule(schedule_id, shift_id, day_off)
 
 
-def _assignment(row: tuple[int, dt.date, dt.date | None, int | None, int]) -> _Assignment:
-    return _Assignment(row[0], row[1], row[2], row[3], row[4])
+def _assignment(row: tuple[int, dt.date, dt.date | None, int | None, int]) -> Assignment:
+    return Assignment(row[0], row[1], row[2], row[3], row[4])
 
 
 def company_context_load(*, company: Company, start: dt.date, end: dt.date) -> CompanyContext:
-    """Calendars, departments, schedules, shifts, rotations: a handful of small queries."""
-    calendars = list(
-        WorkCalendar.objects.filter(company=company)
-        .order_by()
-        .values_list("id", "region", "is_default")
-    )
-    by_region = {region.upper(): cid for cid, region, _default in calendars}
-    default = next(((r.upper(), c) for c, r, d in calendars if d), None)
-    if default is None and DEFAULT_REGION in by_region:
-        default = (DEFAULT_REGION, by_region[DEFAULT_REGION])
+    """The company's set-up (cached per process, see ``setup_cache``) and the calendar days
+    of the range: two or three small queries."""
+    setup = company_setup(company.pk)
     days: dict[int, dict[dt.date, tuple[DayKind, str]]] = defaultdict(dict)
     first, last = start - ONE_DAY, end + ONE_DAY  # neighbours decide whose punch is whose
     rows = (
@@ -190,62 +155,22 @@ def company_context_load(*, company: Company, start: dt.date, end: dt.date) -> C
     )
     for cid, date, kind, name in rows:
         days[cid][date] = (DayKind(kind), name)  # str-valued: the kind, converted once
-    locations = {
-        lid: (country.upper(), tz)
-        for lid, country, tz in WorkLocation.objects.filter(company=company)
-        .order_by()
-        .values_list("id", "country", "time_zone")
-    }
-    parents: dict[int, int | None] = dict(
-        Department.objects.filter(company=company).order_by().values_list("id", "parent_id")
-    )
-    dept_assignments: dict[int, list[_Assignment]] = defaultdict(list)
-    rows_a = (
-        ScheduleAssignment.objects.filter(
-            company=company, department__isnull=False, start_date__lte=last
-        )
-        .exclude(end_date__lt=first)
-        .order_by("-start_date")
-        .values_list(
-            "department_id",
-            "schedule_id",
-            "start_date",
-            "end_date",
-            "rotation_id",
-            "rotation_offset",
-        )
-    )
-    for dept_id, *rest in rows_a:
-        dept_assignments[dept_id].append(_assignment(tuple(rest)))  # type: ignore[arg-type]
-    schedules = {s.id: s for s in WorkSchedule.objects.filter(company=company).order_by()}
-    shifts = {s.id: s for s in ShiftType.objects.filter(company=company).order_by()}
-    rotations = {
-        rid: [str(code) for code in (sequence or [])]
-        for rid, sequence in RotationPattern.objects.filter(company=company)
-        .order_by()
-        .values_list("id", "sequence")
-    }
-    policy = (
-        AttendancePolicy.objects.filter(company=company)
-        .order_by()
-        .values_list("daily_overtime_cap_minutes", flat=True)
-    )
-    cap = next(iter(policy), 180)
     return CompanyContext(
         company=company,
-        calendars_by_region=by_region,
-        default_calendar=default,
+        calendars_by_region=setup.calendars_by_region,
+        default_calendar=setup.default_calendar,
         calendar_days=dict(days),
-        locations=locations,
-        department_parent=parents,
-        department_assignments=dict(dept_assignments),
-        schedules=schedules,
-        shifts=shifts,
-        shift_by_code={s.code: s for s in shifts.values()},
-        rotations=rotations,
-        daily_overtime_cap_minutes=cap,
+        locations=setup.locations,
+        department_parent=setup.department_parent,
+        department_assignments=setup.department_assignments,
+        schedules=setup.schedules,
+        shifts=setup.shifts,
+        shift_by_code=setup.shift_by_code,
+        rotations=setup.rotations,
+        daily_overtime_cap_minutes=setup.daily_overtime_cap_minutes,
         start=start,
         end=end,
+        setup=setup,
     )
 
 
@@ -324,7 +249,7 @@ def day_inputs_load(
         history.dates.append(effective)
         history.olds.append(int(old) if old else None)
 
-    own_assignments: dict[int, list[_Assignment]] = defaultdict(list)
+    own_assignments: dict[int, list[Assignment]] = defaultdict(list)
     for eid, *rest in (
         ScheduleAssignment.objects.filter(
             company=company, employee_id__in=ids, start_date__lte=last
@@ -582,7 +507,7 @@ def _calendar_for(context: CompanyContext, country: str) -> tuple[str, int | Non
     return country or DEFAULT_REGION, None
 
 
-def _assignment_on(assignments: Iterable[_Assignment], day: dt.date) -> _Assignment | None:
+def _assignment_on(assignments: Iterable[Assignment], day: dt.date) -> Assignment | None:
     for assignment in assignments:  # newest start first
         if assignment.covers(day):
             return assignment
@@ -592,7 +517,7 @@ def _assignment_on(assignments: Iterable[_Assignment], day: dt.date) -> _Assignm
 def _rule_for(
     context: CompanyContext,
     emp: _Employee,
-    own: Iterable[_Assignment],
+    own: Iterable[Assignment],
     roster: dict[tuple[int, dt.date], int | None],
     day: dt.date,
 ) -> tuple[int | None, ScheduleRule | None]:

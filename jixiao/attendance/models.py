@@ -755,6 +755,27 @@ class AttendancePolicy(CompanyOwned):
         return f"policy {self.company_id}"
 
 
+class SetupStamp(CompanyOwned):
+    """Changes whenever a company's attendance set-up changes (one row each).
+
+    Calendars, work locations, departments, working-hour systems, shifts, rotations,
+    department assignments and the attendance policy are read for every computed day;
+    ``jixiao.attendance.setup_cache`` keeps them per process under this stamp, and every
+    write to those tables sets a new random stamp (``setup_changed``), so a cached copy
+    is never used after a change, and no two companies or test runs share a stamp.
+    """
+
+    stamp = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company"], name="attendance_setup_stamp_one")
+        ]
+
+    def __str__(self) -> str:
+        return f"setup {self.company_id}: {self.stamp}"
+
+
 class DailyAttendance(CompanyOwned):
     """The engine's result for one employee-day, with its explanation (recomputable)."""
 

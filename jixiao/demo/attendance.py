@@ -41,6 +41,7 @@ from jixiao.attendance.services.calendars import (
     company_day_set,
 )
 from jixiao.attendance.services.punch_import import punches_insert
+from jixiao.attendance.setup_cache import setup_changed
 from jixiao.audit.services import AuditEntry, audit_record_many
 from jixiao.core.models import Company, Role, User
 from jixiao.demo.companies import (
@@ -320,6 +321,7 @@ def _plans(
                 )
             )
     ScheduleAssignment.objects.bulk_create(assignments)
+    setup_changed(company.pk)  # a bulk insert sends no signals
     entries.extend(
         _entry(
             "attendance.assignment.create",

@@ -73,6 +73,7 @@ from jixiao.org.services import (
     TRACKED_FIELDS,
     custom_field_values_clean,
 )
+from jixiao.org.signals import departments_bulk_created
 
 CUSTOM_PREFIX = "custom:"
 PATH_SEPARATORS = re.compile(r"\s*[/／>＞\\]\s*")
@@ -1101,6 +1102,8 @@ class EmployeeImporter(Importer):
                 node.obj = Department(company=company, name=node.name, parent_id=parent_id)
                 new_objs.append(node.obj)
             Department.objects.bulk_create(new_objs)
+            if new_objs:
+                departments_bulk_created.send(sender=Department, company_id=company.pk)
             for node in ready:
                 assert node.obj is not None
                 payload.department_names[node.obj.pk] = node.path
