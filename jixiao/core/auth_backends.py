@@ -39,3 +39,13 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id: Any) -> User | None:  # type: ignore[override]
+        """The session's user with what every request reads next (company, own employee
+        record and its work location for the time zone) in one query instead of four."""
+        user = (
+            User._default_manager.select_related("company", "employee__work_location")
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -34,6 +34,21 @@ LAG_FAILING_FACTOR = 6
 LAG_GRACE = dt.timedelta(minutes=30)
 #: Above this share of disputed or corrected events the quarter raises an alert (seed 000: ≤1%).
 ERROR_RATE_THRESHOLD = Decimal("0.01")
+#: The days a check, an error rate or a reconciliation can be asked for: the periods
+#: around them (a quarter and the three before it, a run two days early) stay valid dates.
+EARLIEST_DAY = dt.date(2000, 1, 1)
+LATEST_DAY = dt.date(2100, 12, 31)
+
+
+def day_unsupported_message(day: dt.date) -> str | None:
+    """Why ``day`` cannot be a period's day, or None when it can."""
+    if EARLIEST_DAY <= day <= LATEST_DAY:
+        return None
+    return _("日期须在 %(first)s 至 %(last)s 之间。") % {
+        "first": EARLIEST_DAY.isoformat(),
+        "last": LATEST_DAY.isoformat(),
+    }
+
 
 ZERO = Decimal(0)
 

@@ -110,6 +110,12 @@ def test_error_rate_and_reconciliation(data: Data, metrics_world: World) -> None
     assert [p["start"] for p in rate["trend"]][-1] == "2026-10-01" and len(rate["trend"]) == 4
     reconciliation = client.get(f"{API}/reconciliation?month=2026-10-15").json()
     assert reconciliation["month"] == "2026-10-01"
+    # Found by schema fuzzing: a month or day in year 1 has no month or quarter before it.
+    for url in (f"{API}/reconciliation?month=0001-01-11", f"{API}/error-rate?day=0001-02-01",
+                f"{API}/reconciliation?month=9999-12-31"):  # fmt: skip
+        refused = client.get(url)
+        assert refused.status_code == 422, url
+        assert set(refused.json()["fields"]) <= {"month", "day"} and refused.json()["fields"]
     [source] = reconciliation["sources"]
     row = {r["indicator"]: r for r in source["rows"]}["order_amount"]
     assert row["status"] == "match" and row["reported"]["count"] == 7  # 6 people + 1 unmatched

@@ -294,6 +294,11 @@ def test_a_check_of_an_unknown_kind_or_a_future_period_is_refused(metrics_world:
         quality_check_run(company=w.company, kind="monthly", actor=w.hr,
                           period_start=dt.date(2027, 3, 1))  # fmt: skip
     assert "period" in future.value.fields
+    for kind in ("weekly", "monthly", "quarterly"):  # the period before would not be a date
+        with pytest.raises(ServiceError) as ancient:
+            quality_check_run(company=w.company, kind=kind, actor=w.hr,
+                              period_start=dt.date(1, 1, 3))  # fmt: skip
+        assert "2000-01-01" in ancient.value.fields["period"][0]
 
 
 def test_weekly_check_on_monday_once_per_company_and_hr_hears_of_failing_sources(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from jixiao.core.api_errors import ERRORS
+from jixiao.core.api_errors import ERRORS, ServiceError
 from jixiao.core.pagination import DEFAULT_PAGE_SIZE, Page, PageQuery, paginate
 from jixiao.metrics import quality
 from jixiao.metrics import selectors_quality as sq
@@ -131,11 +131,19 @@ def _rates_out(rates: sq.ErrorRates) -> dict[str, Any]:
     }
 
 
+def _day_check(day: dt.date, name: str) -> None:
+    message = quality.day_unsupported_message(day)
+    if message:
+        raise ServiceError(message, code="invalid", status=422, fields={name: [message]})
+
+
 @router.get("/quality/error-rate", response={200: QualityErrorRatesOut, **ERRORS})
 def quality_error_rate(request: HttpRequest, day: dt.date | None = None) -> dict[str, Any]:
     """The quarter containing ``day`` (default today) and the three before it: disputed
     (open or upheld) or corrected events over all events; alert above 1%."""
     user = _reader(request)
+    if day is not None:
+        _day_check(day, "day")
     today = day or timezone.now().astimezone(sq.company_zone(user.company)).date()
     trend = sq.company_error_rate_trend(user.company, today=today)
     return {
@@ -197,6 +205,7 @@ def quality_reconciliation(request: HttpRequest, month: dt.date) -> dict[str, An
     what the source reported (accepted for storage) against the events stored, and the
     counted events against the stored monthly figures."""
     user = _reader(request)
+    _day_check(month, "month")
     start = month.replace(day=1)
     sources = sq.company_reconciliation(user.company, month=start)
     aggregates = sq.company_aggregate_check(user.company, month=start)

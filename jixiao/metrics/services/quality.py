@@ -123,6 +123,9 @@ def quality_check_run(
     if period_start is None:
         start, end = default_period(kind, today)
     else:
+        unsupported = quality.day_unsupported_message(period_start)
+        if unsupported:
+            raise ServiceError(unsupported, code="invalid", fields={"period": [unsupported]})
         start, end = quality.period_of(kind, period_start)
         if start > today:
             message = _("不能检查尚未开始的期间。")
