@@ -23,6 +23,9 @@ BENCHMARKS = {
     "punch_import": "bench.bench_punch_import",
     "attendance_month": "bench.bench_attendance_month",
     "day_recompute": "bench.bench_day_recompute",
+    "metric_import": "bench.bench_metric_import",
+    "metric_push": "bench.bench_metric_push",
+    "metric_aggregate": "bench.bench_metric_aggregate",
 }
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 

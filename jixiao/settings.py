@@ -119,6 +119,9 @@ DATABASES = {
     )
 }
 IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, sending aware datetimes in UTC (PostgreSQL refuses offsets > ±15:59).
+    DATABASES["default"]["ENGINE"] = "jixiao.core.db_backends.postgresql"
 if IS_SQLITE:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

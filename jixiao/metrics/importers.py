@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -469,17 +470,12 @@ class MetricEventImporter(Importer):
             .filter(scope)
             .values_list("identity", flat=True)
         )
-        emails = [i for i in identities - known if "@" in i]
-        if emails:
-            query = Q()
-            for address in emails:
-                query |= Q(email__iexact=address)
-            known.update(
-                e.lower()
-                for e in Employee.objects.filter(company=self.company)
-                .filter(query)
-                .values_list("email", flat=True)
-            )
+        emails = sorted(i for i in identities - known if "@" in i)
+        # Compared lower-cased in chunks: one OR of a condition per address grows past
+        # the database's expression limit for a file of many people.
+        employees = Employee.objects.filter(company=self.company).annotate(address=Lower("email"))
+        for part in chunks(emails, 2000):
+            known.update(employees.filter(address__in=list(part)).values_list("address", flat=True))
         return known
 
     def commit(

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from jixiao.core import services
 from jixiao.core.models import ApiToken, Role, User
@@ -267,3 +268,23 @@ def test_session_writes_need_csrf(world: World) -> None:
     response = client.post("/api/v1/tokens", {"name": "x"}, content_type="application/json")
     assert response.status_code in (401, 403)
     assert not ApiToken.objects.filter(user=world.employee).exists()
+
+
+def test_a_token_expiry_with_any_utc_offset_is_stored_as_that_instant(world: World) -> None:
+    """Found by schema fuzzing on PostgreSQL, which refuses offsets beyond ±15:59 that
+    Python accepts: times go to the database in UTC (jixiao.core.db_backends.postgresql)."""
+    created = login(world.manager).post(
+        "/api/v1/tokens",
+        {"name": "远方", "expires_at": "2031-08-18T01:05:20-18:08"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    with scopes_disabled():
+        token = ApiToken.objects.get(pk=created.json()["id"])
+    assert token.expires_at == dt.datetime(2031, 8, 18, 19, 13, 20, tzinfo=dt.UTC)
+    far_west = dt.timezone(-dt.timedelta(hours=18, minutes=8))
+    with scopes_disabled():
+        found = ApiToken.objects.filter(
+            expires_at=dt.datetime(2031, 8, 18, 1, 5, 20, tzinfo=far_west)
+        )
+        assert found.get() == token

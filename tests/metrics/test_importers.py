@@ -249,3 +249,21 @@ def test_evidence_too_large_is_refused_at_its_row(metrics_world: World) -> None:
     batch, plan = _upload(metrics_world, csv_bytes(rows, headers))
     assert issues_of(batch) == [(2, "说明", "证据过大（2744 字节，最多 2048 字节）。")]
     assert plan.count("create") == 1
+
+
+def test_a_file_of_many_email_identities_is_checked_in_chunks(metrics_world: World) -> None:
+    """Thousands of e-mail identities: each known one (any case) is matched, the others
+    warned about; the database's expression limit is never reached."""
+    teammate = metrics_world.person(metrics_world.teammate)
+    teammate.email = "Bo.Teammate@XingHai.example"
+    teammate.save(update_fields=["email"])
+    rows = [
+        ["", f"guest{n}@partner.example", "customer_emails", "1", "2026-11-03", f"G{n}", "", "", ""]
+        for n in range(2500)
+    ]
+    rows.append(["", "bo.teammate@xinghai.EXAMPLE", "customer_emails", "1", "2026-11-03", "B1",
+                 "", "", ""])  # fmt: skip
+    batch, _plan = _upload(metrics_world, csv_bytes(rows, HEADERS))
+    warnings = issues_of(batch, "warning")
+    assert len(warnings) == 2500
+    assert all("guest" in message for _row, _column, message in warnings)

@@ -15,14 +15,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BigIntegerField, Count, F, Max, Min, Q, Sum, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from jixiao.core.models import Company
 from jixiao.metrics import engine
 from jixiao.metrics.formula import formula_evaluate
 from jixiao.metrics.models import (
+    VALUE_PLACES,
     Aggregation,
     EventStatus,
     Indicator,
@@ -34,6 +39,15 @@ from jixiao.metrics.services.indicators import version_dependencies
 from jixiao.org.models import Employee
 
 CHUNK = 500
+WRITE_CHUNK = 5000
+#: Aggregations the database adds up when many people are refreshed at once.
+SQL_AGGREGATIONS = frozenset(
+    {Aggregation.SUM, Aggregation.COUNT, Aggregation.AVERAGE, Aggregation.MINIMUM,
+     Aggregation.MAXIMUM}
+)  # fmt: skip
+#: Below this many people a refresh reads their events (few rows, one query).
+SQL_PATH_MIN_SUBJECTS = 50
+SCALE = 10**VALUE_PLACES
 
 #: (employee id, department id): exactly one is set.
 Subject = tuple[int | None, int | None]
@@ -119,6 +133,18 @@ def _refresh_direct(
     version = indicator.current_version
     if version is None or version.aggregation not in engine.DIRECT_AGGREGATIONS:
         return 0
+    results: dict[tuple[Subject, str, dt.date], engine.Aggregate] = {}
+    people = [subject for subject in subjects if subject[0] is not None]
+    if version.aggregation in SQL_AGGREGATIONS and len(people) >= SQL_PATH_MIN_SUBJECTS:
+        results.update(
+            _aggregate_in_database(
+                company, indicator, version.aggregation,
+                {subject: subjects[subject] for subject in people}, subject_zone,
+            )
+        )  # fmt: skip
+        subjects = {s: ps for s, ps in subjects.items() if s[0] is None}
+        if not subjects:
+            return _store(company, indicator, results)
     # Read the counted events of every touched subject within the widest window once.
     windows = {
         subject: [engine.period_window(kind, start, subject_zone[subject]) for kind, start in ps]
@@ -147,7 +173,6 @@ def _refresh_direct(
             points[subject].append(
                 engine.Point(pk, value, occurred_at, _distinct_of(evidence, key))
             )
-    results: dict[tuple[Subject, str, dt.date], engine.Aggregate] = {}
     for subject, wanted in subjects.items():
         tz = subject_zone[subject]
         mine = points.get(subject, [])
@@ -158,14 +183,167 @@ def _refresh_direct(
     return _store(company, indicator, results)
 
 
+_VALUE_FIELDS = (
+    "value",
+    "value_note",
+    "count",
+    "sum",
+    "numerator",
+    "denominator",
+    "last_event_at",
+    "updated_at",
+)
+_KEY_FIELDS = ("company", "indicator", "employee", "department", "period_kind", "period_start")
+
+
+def _columns(names: Iterable[str]) -> list[str]:
+    return [str(MetricValue._meta.get_field(name).column) for name in names]  # type: ignore[union-attr]
+
+
+def _aggregate_in_database(
+    company: Company,
+    indicator: Indicator,
+    aggregation: str,
+    subjects: dict[Subject, set[tuple[str, dt.date]]],
+    subject_zone: dict[Subject, zoneinfo.ZoneInfo],
+) -> dict[tuple[Subject, str, dt.date], engine.Aggregate]:
+    """Sum, count, average, minimum and maximum of many people's periods, added up by the
+    database instead of reading every event into Python: one GROUP BY employee query per
+    distinct (time zone, period) window, and for days one query per time zone and UTC
+    offset that groups by employee and local day number. Gives the same figures as
+    ``engine.aggregate`` over the same events (the tests compare both paths): sums are
+    exact (SQLite adds the values as integers of 1/10,000), an average is the exact sum
+    divided by the count in Python, as the engine divides.
+
+    Days grouped by number: all days of a group have the one UTC offset ``o`` from
+    midnight to midnight, so an event of such a day falls on day ``(epoch + o) // 86400``.
+    An event of a day with another offset (a DST change, or the other season) may be
+    numbered one day off, but never onto a day of the group: offsets change only on
+    transition days, which are queried as windows of their own.
+    """
+    windows: dict[tuple[str, str, dt.date], list[Subject]] = defaultdict(list)
+    day_groups: dict[tuple[str, int], dict[dt.date, list[Subject]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for subject, wanted in subjects.items():
+        tz = subject_zone[subject]
+        for kind, start in wanted:
+            if kind == engine.DAY:
+                offset = _fixed_offset(start, tz)
+                if offset is not None:
+                    day_groups[(str(tz), offset)][start].append(subject)
+                    continue
+            windows[(str(tz), kind, start)].append(subject)
+    empty = engine.aggregate(aggregation, [])
+    results: dict[tuple[Subject, str, dt.date], engine.Aggregate] = {}
+    for (_tz, kind, start), members in windows.items():
+        begin, end = engine.period_window(kind, start, subject_zone[members[0]])
+        wanted_ids = {employee_id for employee_id, _d in members if employee_id is not None}
+        found = {
+            employee_id: figures
+            for (employee_id, _n), figures in _grouped(
+                company, indicator, aggregation, begin, end, wanted_ids, None
+            ).items()
+        }
+        for subject in members:
+            results[(subject, kind, start)] = found.get(subject[0] or 0, empty)
+    for (zone_name, offset), days in day_groups.items():
+        tz = _zone(zone_name)
+        first, last = min(days), max(days)
+        begin = engine.period_window(engine.DAY, first, tz)[0]
+        end = engine.period_window(engine.DAY, last, tz)[1]
+        wanted_ids = {e for members in days.values() for e, _d in members if e is not None}
+        found_days = _grouped(company, indicator, aggregation, begin, end, wanted_ids, offset)
+        for day, members in days.items():
+            number = (day - EPOCH_DAY).days
+            for subject in members:
+                results[(subject, engine.DAY, day)] = found_days.get(
+                    (subject[0] or 0, number), empty
+                )
+    return results
+
+
+EPOCH_DAY = dt.date(1970, 1, 1)
+
+
+def _fixed_offset(day: dt.date, tz: zoneinfo.ZoneInfo) -> int | None:
+    """The day's UTC offset in seconds when it is the same all day, else None."""
+    begin = dt.datetime.combine(day, dt.time(), tzinfo=tz).utcoffset()
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz).utcoffset()
+    if begin is None or begin != end or begin.microseconds:
+        return None
+    return int(begin.total_seconds())
+
+
+def _grouped(
+    company: Company,
+    indicator: Indicator,
+    aggregation: str,
+    begin: dt.datetime,
+    end: dt.datetime,
+    wanted_ids: set[int],
+    day_offset: int | None,
+) -> dict[tuple[int, int], engine.Aggregate]:
+    """{(employee id, local day number or 0): figures} of the counted events in [begin, end)."""
+    sqlite = connection.vendor == "sqlite"
+    total = Sum(Cast(Round(F("value") * SCALE), BigIntegerField())) if sqlite else Sum("value")
+    rows = MetricEvent.objects.filter(
+        company=company,
+        indicator=indicator,
+        status=EventStatus.COUNTED,
+        employee__isnull=False,
+        occurred_at__gte=begin,
+        occurred_at__lt=end,
+    )
+    if len(wanted_ids) <= CHUNK:
+        rows = rows.filter(employee_id__in=wanted_ids)
+    if day_offset is None:
+        grouped = rows.order_by().annotate(bucket=Value(0, output_field=BigIntegerField()))
+    else:
+        column = connection.ops.quote_name(MetricEvent._meta.get_field("occurred_at").column)
+        if sqlite:
+            expression = f"(CAST(strftime('%%s', {column}) AS INTEGER) + %s) / 86400"
+        else:
+            expression = f"FLOOR((EXTRACT(EPOCH FROM {column}) + %s) / 86400)"
+        grouped = rows.order_by().annotate(
+            # Only the model's column name and a bound integer go into the SQL.
+            bucket=RawSQL(expression, (day_offset,), output_field=BigIntegerField())  # noqa: S611
+        )
+    found: dict[tuple[int, int], engine.Aggregate] = {}
+    for employee_id, bucket, count, added, low, high, last_at in (
+        grouped.values("employee_id", "bucket")
+        .annotate(n=Count("pk"), t=total, lo=Min("value"), hi=Max("value"), at=Max("occurred_at"))
+        .values_list("employee_id", "bucket", "n", "t", "lo", "hi", "at")
+    ):
+        if employee_id not in wanted_ids:
+            continue
+        added = Decimal(added).scaleb(-VALUE_PLACES) if sqlite else Decimal(added)
+        value: Decimal | None
+        if aggregation == Aggregation.SUM:
+            value = added
+        elif aggregation == Aggregation.COUNT:
+            value = Decimal(count)
+        elif aggregation == Aggregation.AVERAGE:
+            value = added / count
+        elif aggregation == Aggregation.MINIMUM:
+            value = low
+        else:
+            value = high
+        found[(employee_id, int(bucket))] = engine.Aggregate(value, count, added, last_at)
+    return found
+
+
 def _store(
     company: Company,
     indicator: Indicator,
     results: dict[tuple[Subject, str, dt.date], engine.Aggregate],
 ) -> int:
+    """Write the values: one INSERT per new row and one UPDATE per existing row, sent in
+    batches straight to the database (the rows are plain figures: no model instances,
+    no signals — ``bulk_create``/``bulk_update`` cost ten times more per row here)."""
     if not results:
         return 0
-    existing: dict[tuple[Subject, str, dt.date], MetricValue] = {}
+    existing: dict[tuple[Subject, str, dt.date], int] = {}
     subjects = {subject for subject, _k, _s in results}
     employees = [e for e, _d in subjects if e is not None]
     departments = [d for e, d in subjects if e is None and d is not None]
@@ -174,58 +352,49 @@ def _store(
         who = Q(employee_id__in=employees[offset : offset + CHUNK]) | Q(
             employee__isnull=True, department_id__in=departments[offset : offset + CHUNK]
         )
-        for row in MetricValue.objects.filter(
+        rows = MetricValue.objects.filter(
             who, company=company, indicator=indicator, period_start__in=starts
-        ):
-            subject: Subject = (
-                (row.employee_id, None)
-                if row.employee_id
-                else (
-                    None,
-                    row.department_id,
-                )
-            )
-            existing[(subject, row.period_kind, row.period_start)] = row
-    now = timezone.now()
-    creates: list[MetricValue] = []
-    updates: list[MetricValue] = []
+        ).values_list("pk", "employee_id", "department_id", "period_kind", "period_start")
+        for pk, employee_id, department_id, kind, start in rows:
+            subject: Subject = (employee_id, None) if employee_id else (None, department_id)
+            existing[(subject, kind, start)] = pk
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    creates: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
     for (subject, kind, start), result in results.items():
+        figures = (
+            engine.quantize(result.value),
+            result.note[:200],
+            result.count,
+            engine.quantize(result.total) or Decimal(0),
+            engine.quantize(result.numerator),
+            engine.quantize(result.denominator),
+            ops.adapt_datetimefield_value(result.last_at),
+            now,
+        )
         found = existing.get((subject, kind, start))
         if found is None:
-            row = MetricValue(
-                company=company,
-                indicator=indicator,
-                employee_id=subject[0],
-                department_id=subject[1],
-                period_kind=kind,
-                period_start=start,
-            )
-            creates.append(row)
+            key = (company.pk, indicator.pk, subject[0], subject[1], kind,
+                   ops.adapt_datefield_value(start))  # fmt: skip
+            creates.append((*key, *figures))
         else:
-            row = found
-            updates.append(row)
-        row.value = engine.quantize(result.value)
-        row.value_note = result.note[:200]
-        row.count = result.count
-        row.sum = engine.quantize(result.total) or Decimal(0)
-        row.numerator = engine.quantize(result.numerator)
-        row.denominator = engine.quantize(result.denominator)
-        row.last_event_at = result.last_at
-        row.updated_at = now
-    fields = [
-        "value",
-        "value_note",
-        "count",
-        "sum",
-        "numerator",
-        "denominator",
-        "last_event_at",
-        "updated_at",
-    ]
+            updates.append((*figures, found))
+    table = ops.quote_name(MetricValue._meta.db_table)
     if creates:
-        MetricValue.objects.bulk_create(creates, batch_size=CHUNK)
+        names = ", ".join(ops.quote_name(c) for c in _columns((*_KEY_FIELDS, *_VALUE_FIELDS)))
+        marks = ", ".join(["%s"] * (len(_KEY_FIELDS) + len(_VALUE_FIELDS)))
+        insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 (model names)
+        with connection.cursor() as cursor:
+            for offset in range(0, len(creates), WRITE_CHUNK):
+                cursor.executemany(insert, creates[offset : offset + WRITE_CHUNK])
     if updates:
-        MetricValue.objects.bulk_update(updates, fields, batch_size=CHUNK)
+        assignments = ", ".join(f"{ops.quote_name(c)} = %s" for c in _columns(_VALUE_FIELDS))
+        pk_column = ops.quote_name(MetricValue._meta.pk.column)  # type: ignore[union-attr]
+        update = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608
+        with connection.cursor() as cursor:
+            for offset in range(0, len(updates), WRITE_CHUNK):
+                cursor.executemany(update, updates[offset : offset + WRITE_CHUNK])
     return len(creates) + len(updates)
 
 
@@ -283,7 +452,7 @@ def _refresh_derived(
         if not keys:
             continue
         values = _part_values(company, [by_code[c] for c in parts], keys)
-        results = {key: _derived_value(version, values, key, by_code) for key in keys}
+        results = {key: _derived_value(version, values, key, by_code, parts) for key in keys}
         written += _store(company, indicator, results)
         touched[indicator.code] |= keys
     return written
@@ -317,6 +486,7 @@ def _derived_value(
     values: dict[tuple[str, Subject, str, dt.date], Decimal | None],
     key: tuple[Subject, str, dt.date],
     by_code: dict[str, Indicator],
+    names: set[str],
 ) -> engine.Aggregate:
     subject, kind, start = key
 
@@ -334,6 +504,5 @@ def _derived_value(
             part(version.denominator_code),
             percent=version.unit == "%",
         )
-    names = version_dependencies(version)
     outcome = formula_evaluate(version.formula, {name: part(name) for name in names})
     return engine.Aggregate(outcome.value, 0, Decimal(0), None, outcome.reason)
