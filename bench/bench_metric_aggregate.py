@@ -29,10 +29,9 @@ from bench.bench_metric_common import (
     events_generate,
     expected_values,
     load_average,
-    server_cpu_s,
     world_create,
 )
-from bench.timing import summary_ms
+from bench.timing import server_cpu_s, summary_ms
 
 TARGET_MONTH_S = 10.0
 TARGET_SINGLE_P95_MS = 50.0

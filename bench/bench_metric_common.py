@@ -133,23 +133,6 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def server_cpu_s() -> float:
-    """CPU seconds of this connection's PostgreSQL backend (local server), 0 for SQLite."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return 0.0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def expected_values(rows: list[dict[str, str]], world: World) -> dict[tuple[int, str], Decimal]:
     """Monthly value per (employee pk, indicator) computed straight from the rows (a check)."""
     import zoneinfo

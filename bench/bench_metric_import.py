@@ -22,9 +22,9 @@ from bench.bench_metric_common import (
     events_generate,
     expected_values,
     load_average,
-    server_cpu_s,
     world_create,
 )
+from bench.timing import server_cpu_s
 
 TARGET_PER_S = 100_000
 HEADERS = ["工号", "外部身份", "指标编码", "数值", "发生时间", "来源编号", "客户"]

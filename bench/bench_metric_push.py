@@ -21,10 +21,9 @@ from bench.bench_metric_common import (
     events_generate,
     expected_values,
     load_average,
-    server_cpu_s,
     world_create,
 )
-from bench.timing import summary_ms
+from bench.timing import server_cpu_s, summary_ms
 
 TARGET_PER_S = 5_000
 

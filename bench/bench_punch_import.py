@@ -21,6 +21,8 @@ import time
 import uuid
 from typing import Any
 
+from bench.timing import server_cpu_s
+
 
 def build_csv(*, punches: int, numbers: list[str], seed: int, start: dt.date) -> bytes:
     """工号, 姓名, 日期时间, 设备 rows: two to four punches per person-day."""
@@ -52,23 +54,6 @@ def build_csv(*, punches: int, numbers: list[str], seed: int, start: dt.date) ->
                 break
         day += 1
     return out.getvalue().encode()
-
-
-def _server_cpu_s() -> float:
-    """CPU seconds used so far by this connection's PostgreSQL backend (a local server),
-    0 for SQLite (it runs in this process, counted by ``process_time``)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return 0.0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(*, punches: int = 1_000_000, employees: int = 5000, seed: int = 1) -> dict[str, Any]:
@@ -123,7 +108,7 @@ def run(*, punches: int = 1_000_000, employees: int = 5000, seed: int = 1) -> di
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
         cpu_started = time.process_time()
-        server_started = _server_cpu_s()
+        server_started = server_cpu_s()
         result = punch_bulk_import(
             company=company,
             file=data,
@@ -134,12 +119,12 @@ def run(*, punches: int = 1_000_000, employees: int = 5000, seed: int = 1) -> di
         )
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
-        server_cpu = _server_cpu_s() - server_started
+        server_cpu = server_cpu_s() - server_started
         stored = Punch.objects.filter(company=company).count()
         duplicates = Punch.objects.filter(company=company, flags__icontains="duplicate").count()
         again_started = time.perf_counter()
         again_cpu_started = time.process_time()
-        again_server_started = _server_cpu_s()
+        again_server_started = server_cpu_s()
         again = punch_bulk_import(
             company=company,
             file=data,
@@ -150,7 +135,7 @@ def run(*, punches: int = 1_000_000, employees: int = 5000, seed: int = 1) -> di
         )
         again_s = time.perf_counter() - again_started
         again_cpu = time.process_time() - again_cpu_started
-        again_server_cpu = _server_cpu_s() - again_server_started
+        again_server_cpu = server_cpu_s() - again_server_started
         load_after = os.getloadavg()[0]
     return {
         "punches": punches,

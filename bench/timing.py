@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import statistics
 
 
@@ -23,3 +24,21 @@ def summary_ms(seconds: list[float]) -> dict[str, float | int]:
         "max_ms": round(max(ms), 2),
         "mean_ms": round(statistics.fmean(ms), 2),
     }
+
+
+def server_cpu_s() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (a local server),
+    0 for SQLite (it runs in this process, counted by ``process_time``)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
