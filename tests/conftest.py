@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 from django.test import Client
 from django_scopes import scopes_disabled
 
@@ -19,6 +21,19 @@ from jixiao.org.models import Department, Employee
 from tests.factories import CompanyFactory, DepartmentFactory, EmployeeFactory, UserFactory
 
 PASSWORD = "pass-Word-123"
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the site's default language (zh-hans).
+
+    Django's LocaleMiddleware leaves the last request's language active in the
+    thread, so a test client request by an English user would otherwise turn
+    the messages of a later test on the same worker into English.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
