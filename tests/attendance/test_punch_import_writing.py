@@ -1,7 +1,8 @@
-"""How a device import writes: straight ``COPY`` of the new rows on PostgreSQL, the
-anti-join against stored source ids, the fallback when a concurrent writer stores the
-same ids first, ``executemany … ON CONFLICT`` on SQLite, and the employee check that
-stands in for the foreign-key constraints Punch no longer has in the database.
+"""How a device import writes: rows streamed while the file is read (``RowWriter``:
+``COPY`` on PostgreSQL, ``INSERT … FROM json_each`` on SQLite) with ``ON CONFLICT DO
+NOTHING`` against the unique source id, the duplicate and clock-skew flags set
+afterwards, and the employee check that stands in for the foreign-key constraints
+Punch no longer has in the database.
 
 Every test runs on both databases (``DATABASE_URL`` selects PostgreSQL); the
 concurrent re-import needs two connections to one server and runs on PostgreSQL.
@@ -162,12 +163,9 @@ def test_a_reimport_with_new_rows_flags_them_against_the_stored_ones(in_a: World
     assert [p.flags for p in Punch.objects.order_by("at")] == [[], ["duplicate"]]
 
 
-def test_a_concurrent_writer_storing_the_same_ids_first_is_no_error(
-    in_a: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The span check runs before the insert: a row stored in between (here: the check
-    is made to miss it) meets the unique index, and the import redoes its insert with
-    ``ON CONFLICT DO NOTHING`` — the stored row stays, the others are written."""
+def test_a_row_stored_by_another_writer_first_is_no_error(in_a: World) -> None:
+    """Rows are written with ``ON CONFLICT DO NOTHING`` against the unique source id:
+    a row another import stored first stays, the others are written."""
     data = csv_bytes(
         [["A004", "2026-11-02 08:57:13", "ZK-1"], ["A005", "2026-11-02 09:00:00", "ZK-1"]],
         headers=["工号", "打卡时间", "设备"],
@@ -176,7 +174,6 @@ def test_a_concurrent_writer_storing_the_same_ids_first_is_no_error(
         in_a,
         csv_bytes([["A004", "2026-11-02 08:57:13", "ZK-1"]], headers=["工号", "打卡时间", "设备"]),
     )
-    monkeypatch.setattr(punch_import, "_stored_in_span", lambda *args: punch_import._Stored())
     result = _bulk(in_a, data)
     assert (result.created, result.already_stored) == (1, 1)
     assert Punch.objects.count() == 2
@@ -260,3 +257,60 @@ def test_a_big_import_refreshes_the_tables_statistics(
                 "SELECT reltuples FROM pg_class WHERE relname = %s", [Punch._meta.db_table]
             )
             assert cursor.fetchone()[0] == len(rows)
+
+
+def test_flags_follow_time_not_file_order(in_a: World) -> None:
+    """Rows come sorted by employee (each device "jumps back" at every new person) and
+    out of order within a day: they are sorted, no device is called skewed, and of two
+    presses within a minute the later is the duplicate, whatever the file order."""
+    data = csv_bytes(
+        [
+            ["A004", "2026-11-02 18:05:00", "ZK-1"],
+            ["A004", "2026-11-02 08:57:40", "ZK-1"],
+            ["A004", "2026-11-02 08:57:13", "ZK-2"],
+            ["A005", "2026-11-02 08:30:00", "ZK-1"],
+            ["A005", "2026-11-02 08:31:01", "ZK-1"],
+        ],
+        headers=["工号", "打卡时间", "设备"],
+    )
+    assert _bulk(in_a, data).created == 5
+    rows = [
+        (p.employee_id == in_a.employee.employee.pk, _local(p.at), p.flags)
+        for p in Punch.objects.order_by("employee_id", "at")
+    ]
+    assert rows == [
+        (True, "2026-11-02 08:57:13", []),
+        (True, "2026-11-02 08:57:40", ["duplicate"]),
+        (True, "2026-11-02 18:05:00", []),
+        (False, "2026-11-02 08:30:00", []),
+        (False, "2026-11-02 08:31:01", []),
+    ]
+
+
+def test_a_voided_stored_punch_makes_no_duplicate_and_a_skewed_device_gets_both_flags(
+    in_a: World,
+) -> None:
+    _bulk(
+        in_a,
+        csv_bytes([["A004", "2026-11-02 08:57:13", "ZK-1"]], headers=["工号", "打卡时间", "设备"]),
+    )
+    Punch.objects.update(voided=True)
+    ahead = (NOW + dt.timedelta(minutes=8)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+    data = csv_bytes(
+        [
+            ["A004", "2026-11-02 08:57:30", "ZK-1"],
+            ["A005", ahead, "ZK-9"],
+            ["A005", "2026-11-02 09:00:00", "ZK-9"],
+            ["A005", "2026-11-02 09:00:20", "ZK-9"],
+        ],
+        headers=["工号", "打卡时间", "设备"],
+    )
+    result = _bulk(in_a, data, mode="valid_rows_only")
+    assert (result.created, result.error_rows) == (4, 0)
+    flags = {(p.device_id, _local(p.at)): p.flags for p in Punch.objects.filter(voided=False)}
+    assert flags == {
+        ("ZK-1", "2026-11-02 08:57:30"): [],
+        ("ZK-9", ahead): ["clock_skew"],
+        ("ZK-9", "2026-11-02 09:00:00"): ["clock_skew"],
+        ("ZK-9", "2026-11-02 09:00:20"): ["clock_skew", "duplicate"],
+    }

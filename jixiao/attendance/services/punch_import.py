@@ -1,4 +1,4 @@
-"""Device exports (考勤机导出) to punches, fast: one core for the import wizard and big files.
+"""Device exports (考勤机导出) to punches, fast: the import wizard and big files.
 
 Both the ``attendance_punches`` importer of the import framework (files up to the
 framework's row limit, with preview, saved mappings and the XLSX error report) and
@@ -10,25 +10,24 @@ framework's row limit, with preview, saved mappings and the XLSX error report) a
 - local times become UTC with offsets cached per (zone, date): a date without a
   daylight-saving change (nearly all) costs one dictionary look-up;
 - employee numbers map through one dictionary loaded with one query;
-- rows are sorted by (employee, time); one query over the file's time span reads the
-  stored punches (for the duplicate flag) and their source ids. Rows whose source id
-  is stored already are not sent: importing the same file twice stores nothing new.
-  SQLite inserts the rest with one ``executemany`` per chunk and ``ON CONFLICT DO
-  NOTHING`` (repeats in the file); PostgreSQL checks the file's own record ids
-  against the table with one join, then ``COPY``s the new rows straight into the
-  table (text lines joined per batch). Should a concurrent writer commit one of the
-  same source ids in between, the unique index stops that ``COPY`` (its savepoint
-  is rolled back) and the rows go through a temporary table and ``INSERT … ON
-  CONFLICT DO NOTHING`` instead: race-free without locking the table against the
+- rows are written while the file is still being read (``PunchWriter`` over
+  ``jixiao.core.bulk_insert.RowWriter``: a writer thread running ``INSERT … FROM
+  json_each`` per chunk on SQLite, ``COPY`` on PostgreSQL), with ``ON CONFLICT DO
+  NOTHING`` against the unique source id: importing the same file twice stores
+  nothing new, a repeat within the file is stored once, and a concurrent writer
+  storing the same ids first is no error — without locking the table against the
   check-ins of the day. A file without a record-id column gets a deterministic
-  source id "employee id (9 digits)|UTC epoch|device": in the order the rows are
-  inserted, so the unique index grows at its end.
+  source id "employee id (9 digits)|UTC epoch|device". Each row also leaves one
+  packed int (employee, time, row number); sorted after the last row, they give the
+  duplicate flags (set with a few UPDATEs) and each employee's span for the daily
+  results;
 - Punch has no database foreign keys (see the model): the import checks that its
   employees exist in the company with one query, which on PostgreSQL also locks
   them (``FOR KEY SHARE``) until the import commits.
 - Flags as in ``punches``: ``duplicate`` (within 60 s of another punch of the same
-  employee), ``clock_skew`` (a device more than 5 min ahead of the import time, or
-  jumping back in time by more than an hour in file order).
+  employee), ``clock_skew`` (a device more than 5 min ahead of the import time). A
+  file's rows out of order are no sign of a wrong clock: exports come sorted by
+  employee, so each device "jumps back" at every new person; they are sorted.
 - One audit event per import (the count, the file, the mode), not one per punch.
 """
 
@@ -59,13 +58,13 @@ from jixiao.attendance.services.punches import (
     DUPLICATE_WINDOW,
     FLAG_CLOCK_SKEW,
     FLAG_DUPLICATE,
-    OUT_OF_ORDER_TOLERANCE,
     future_tolerance,
     locked_message,
     locked_month_set,
 )
 from jixiao.audit.services import audit_record
 from jixiao.core.api_errors import ServiceError
+from jixiao.core.bulk_insert import RowWriter, datetime_text
 from jixiao.core.db import bulk_write_cache, statistics_refresh
 from jixiao.core.models import Company, User
 from jixiao.imports.engine import FieldSpec, Issue, header_key, header_lookup
@@ -81,7 +80,6 @@ HEADER_SCAN_ROWS = 10
 _UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _DUP = int(DUPLICATE_WINDOW.total_seconds())
 _SKEW_AHEAD = int(CLOCK_SKEW_AHEAD.total_seconds())
-_OUT_OF_ORDER = int(OUT_OF_ORDER_TOLERANCE.total_seconds())
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
@@ -343,7 +341,6 @@ class RowConverter:
         self.now_epoch = int(moment.timestamp())
         self.latest_allowed = self.now_epoch + int(future_tolerance(company).total_seconds())
         self.clock = ZoneClock(locked_month_set(company))
-        self.device_latest: dict[str, int] = {}
         self.result = Converted(max_issues=None if keep_all_issues else MAX_ISSUES)
 
     def add(
@@ -404,14 +401,8 @@ class RowConverter:
                 "time",
             )
             return
-        if device:
-            latest = self.device_latest.get(device)
-            if epoch > self.now_epoch + _SKEW_AHEAD or (
-                latest is not None and latest - epoch > _OUT_OF_ORDER
-            ):
-                result.skewed_devices.add(device)
-            if latest is None or epoch > latest:
-                self.device_latest[device] = epoch
+        if device and epoch > self.now_epoch + _SKEW_AHEAD:
+            result.skewed_devices.add(device)
         result.rows.append((employee_id, epoch, number, device, source_id))
 
 
@@ -439,17 +430,19 @@ class InsertStats:
 
 
 _CLOCK_TEXT = [f" {s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}" for s in range(86400)]
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 ANALYZE_AFTER = 100_000
 """PostgreSQL: an import of this many new rows refreshes the table's statistics."""
-COPY_BATCH = 5000
-"""Rows per ``COPY`` write: one string of some 600 KB."""
-
-
-def _copy_text(value: str) -> str:
-    """A value for COPY's text format (backslash, tab and line breaks escaped)."""
-    return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
+WRITE_CHUNK = 250_000
+"""SQLite: rows per sorted chunk handed to the writer thread (some 20 MB of JSON)."""
+_FLAGS_DUP = json.dumps([FLAG_DUPLICATE])
+_FLAGS_SKEW = json.dumps([FLAG_CLOCK_SKEW])
+_FLAGS_BOTH = json.dumps([FLAG_CLOCK_SKEW, FLAG_DUPLICATE])
+# A row's sort key packed into one int: employee id, then epoch (offset so that
+# times before 1970 stay positive), then its row number.
+_NUMBER_BITS = 32
+_EPOCH_BITS = 38
+_EPOCH_OFFSET = 1 << 37
+_EMPLOYEE_SHIFT = _NUMBER_BITS + _EPOCH_BITS
 
 
 def _utc_text(epoch: int, days: dict[int, str]) -> str:
@@ -462,74 +455,246 @@ def _utc_text(epoch: int, days: dict[int, str]) -> str:
     return prefix + _CLOCK_TEXT[seconds]
 
 
-@dataclass
-class _Stored:
-    """What is stored in the import's time span: non-voided times per employee (for the
-    duplicate flag) and the source ids of the import's source (already imported)."""
+class PunchWriter:
+    """Stores converted punch rows while the file is still being read, then flags them.
 
-    times: dict[int, list[int]] = field(default_factory=dict)
-    source_ids: set[str] = field(default_factory=set)
+    Rows go through ``RowWriter`` (a writer thread on SQLite, ``COPY`` on PostgreSQL)
+    with ``ON CONFLICT DO NOTHING``: a source id that is stored already (a re-import)
+    or repeated in the file is stored once, and a concurrent writer storing the same
+    ids first is no error. Each row leaves one packed int (employee, time, row number);
+    ``finish`` sorts those and sets the flags of the few rows that need one:
 
+    - ``duplicate``: within 60 s after another punch of the file for the same employee
+      (the first of a pair stays unflagged), or within 60 s of a stored, non-voided one;
+    - ``clock_skew``: every row of a device found running ahead of the import time.
 
-def _stored_in_span(
-    company: Company,
-    rows: Sequence[tuple[int, int, int, str, str]],
-    source: str,
-    employee_ids: list[int],
-) -> _Stored:
-    """One query over the file's employees and time span (±60 s), along the (company,
-    employee, at) index: a fresh import reads nothing, a re-import reads its own rows,
-    whose source ids then need no other look-up."""
-    stored = _Stored()
-    if not rows:
-        return stored
-    low = min(r[1] for r in rows) - _DUP
-    high = max(r[1] for r in rows) + _DUP
-    times: dict[int, list[int]] = defaultdict(list)
-    source_ids = stored.source_ids
-    # Epoch seconds computed by the database: no datetime objects for a million rows.
-    table = Punch._meta.db_table
-    span = [
-        connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(low, dt.UTC)),
-        connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(high, dt.UTC)),
-    ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One index range per employee, whatever the statistics say: right after a
-            # big import they count the company's new rows as none, and the planner
-            # would scan them all against the whole employee list (OFFSET 0 keeps the
-            # lateral subquery from being flattened into such a join).
-            cursor.execute(
-                "SELECT p.employee_id, p.epoch, p.voided, p.source_id "  # noqa: S608
-                "FROM unnest(%s::bigint[]) AS e(id) CROSS JOIN LATERAL ("
-                "SELECT employee_id, CAST(EXTRACT(EPOCH FROM at) AS BIGINT) AS epoch, voided, "
-                "CASE WHEN source = %s THEN source_id ELSE '' END AS source_id "
-                f"FROM {table} WHERE company_id = %s AND employee_id = e.id "
-                "AND at >= %s AND at <= %s OFFSET 0) AS p",
-                [employee_ids, source, company.pk, *span],
+    It then checks the employees (see ``_employees_lock``) and returns the counts and
+    each employee's time span for the daily results. The caller holds the transaction
+    and must not use the database between ``open`` and ``finish``.
+
+    On PostgreSQL the rows are collected instead and written sorted at ``finish``
+    (``punch_import_postgresql``: there, index order decides the speed).
+    """
+
+    def __init__(
+        self, *, company: Company, actor: User | None, source: str = Punch.Source.DEVICE
+    ) -> None:
+        if source not in Punch.Source.values:
+            raise ValueError(source)
+        self.company = company
+        self.source = source
+        self.postgresql = connection.vendor == "postgresql"
+        self.created_at = datetime_text(timezone.now())
+        self.actor_id = actor.pk if actor is not None and actor.pk else None
+        self.before_id = 0  # SQLite: this import's rows are those above the largest id before
+        if not self.postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {Punch._meta.db_table}")  # noqa: S608
+                self.before_id = int(cursor.fetchone()[0])
+        self.keys: list[int] = []
+        self.days: dict[int, str] = {}  # UTC day number → "YYYY-MM-DD"
+        self.shifted: dict[int, int] = {}  # employee id → id << _EMPLOYEE_SHIFT
+        self.constants: dict[str, Any] = {
+            "company_id": company.pk,
+            "source": source,
+            "note": "",
+            "voided": False,
+            "photo": "",
+            "created_by_id": self.actor_id,
+            "created_at": self.created_at,
+        }
+        self.collected: list[tuple[int, int, int, str, str]] = []
+        self._writer = RowWriter(
+            table=Punch._meta.db_table,
+            columns=("employee_id", "at", "source_id", "device_id"),
+            constants={**self.constants, "flags": "[]"},
+            conflict_do_nothing=True,
+            # Chunks sorted by (employee, time) before they go: a file comes day by
+            # day, and its rows in index order cost SQLite a good deal less.
+            chunk=WRITE_CHUNK,
+            sort_chunks=True,
+        )
+        self.row_add = self._writer.add
+        self._cache = bulk_write_cache()
+        self.open = False
+
+    def __enter__(self) -> PunchWriter:
+        if self.postgresql:
+            self.open = True
+            return self
+        self._cache.__enter__()
+        try:
+            self._writer.__enter__()
+        except BaseException:
+            self._cache.__exit__(None, None, None)
+            raise
+        self.open = True
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if self.open and not self.postgresql:  # an error: stop writing (and roll back)
+            self.open = False
+            try:
+                self._writer.__exit__(kind, error, trace)
+            finally:
+                self._cache.__exit__(None, None, None)
+
+    def add(self, employee_id: int, epoch: int, number: int, device: str, source_id: str) -> None:
+        """One row (the fast loop of ``punch_bulk_import`` does the same inline)."""
+        if self.postgresql:
+            self.collected.append((employee_id, epoch, number, device, source_id))
+            return
+        shifted = self.shifted.get(employee_id)
+        if shifted is None:
+            shifted = self.shifted[employee_id] = employee_id << _EMPLOYEE_SHIFT
+        self.keys.append(shifted | (epoch + _EPOCH_OFFSET) << _NUMBER_BITS | number)
+        day, seconds = divmod(epoch, 86400)
+        prefix = self.days.get(day)
+        if prefix is None:
+            prefix = self.days[day] = dt.date.fromordinal(day + _UNIX_ORDINAL).isoformat()
+        self._writer.add(
+            (
+                employee_id,
+                prefix + _CLOCK_TEXT[seconds],
+                source_id or f"{employee_id:09d}|{epoch}|{device}",
+                device,
             )
-        else:  # our own integers as literals: no limit on the number of variables
-            employees = ", ".join(str(int(i)) for i in employee_ids)
-            cursor.execute(
-                "SELECT employee_id, CAST(strftime('%%s', at) AS INTEGER), voided, "  # noqa: S608
-                f"CASE WHEN source = %s THEN source_id ELSE '' END FROM {table} "
-                f"WHERE company_id = %s AND employee_id IN ({employees}) "
-                "AND at >= %s AND at <= %s",
-                [source, company.pk, *span],
+        )
+
+    def finish(self, skewed_devices: set[str]) -> InsertStats:
+        self.open = False
+        if self.postgresql:
+            from jixiao.attendance.services.punch_import_postgresql import sorted_insert
+
+            return sorted_insert(
+                company=self.company,
+                rows=self.collected,
+                skewed_devices=skewed_devices,
+                constants=self.constants,
             )
-        while True:
-            fetched = cursor.fetchmany(20_000)
-            if not fetched:
-                break
-            for employee_id, seconds, voided, source_id in fetched:
-                if not voided:
+        try:
+            self._writer.__exit__(None, None, None)
+            stats = InsertStats(inserted=self._writer.inserted)
+            stats.already_stored = len(self.keys) - stats.inserted
+            if not self.keys:
+                return stats
+            self.keys.sort()
+            groups, employee_ids = self._groups(stats)
+            _employees_lock(self.company, employee_ids)
+            if stats.inserted:
+                self._flag(groups, skewed_devices)
+        finally:
+            self._cache.__exit__(None, None, None)
+        if stats.inserted >= ANALYZE_AFTER:
+            # Fresh statistics for the reads that follow (the daily results, the next
+            # import's span query).
+            statistics_refresh(Punch)
+        return stats
+
+    def _groups(self, stats: InsertStats) -> tuple[list[tuple[int, int, int]], list[int]]:
+        """(employee, epoch, rows at that instant) in order; fills the employees' spans."""
+        groups: list[tuple[int, int, int]] = []
+        spans = stats.employees
+        previous_employee, previous_epoch, count, low = -1, -1, 0, 0
+        mask = (1 << _EPOCH_BITS) - 1
+        for key in self.keys:
+            employee_id = key >> _EMPLOYEE_SHIFT
+            epoch = (key >> _NUMBER_BITS & mask) - _EPOCH_OFFSET
+            if employee_id == previous_employee and epoch == previous_epoch:
+                count += 1
+                continue
+            if previous_employee != -1:
+                groups.append((previous_employee, previous_epoch, count))
+            if employee_id != previous_employee:
+                if previous_employee != -1:
+                    spans[previous_employee] = (low, previous_epoch)
+                low = epoch
+            previous_employee, previous_epoch, count = employee_id, epoch, 1
+        groups.append((previous_employee, previous_epoch, count))
+        spans[previous_employee] = (low, previous_epoch)
+        return groups, list(spans)
+
+    def _flag(self, groups: list[tuple[int, int, int]], skewed_devices: set[str]) -> None:
+        stored = self._stored_times(groups)
+        every: list[tuple[int, int]] = []  # (employee, epoch): all its rows are duplicates
+        later: list[tuple[int, int]] = []  # only the rows after the instant's first
+        previous_employee, previous_epoch = -1, 0
+        for employee_id, epoch, count in groups:
+            near = employee_id == previous_employee and epoch - previous_epoch <= _DUP
+            if not near and stored:
+                times = stored.get(employee_id)
+                if times:
+                    i = bisect.bisect_left(times, epoch - _DUP)
+                    near = i < len(times) and times[i] <= epoch + _DUP
+            if near:
+                every.append((employee_id, epoch))
+            elif count > 1:
+                later.append((employee_id, epoch))
+            previous_employee, previous_epoch = employee_id, epoch
+        table = Punch._meta.db_table
+        # SQLite has one writer: every row above the largest id before is this import's.
+        ours = "company_id = %s AND id > %s"
+        params: list[Any] = [self.company.pk, self.before_id]
+        days: dict[int, str] = {}
+        with connection.cursor() as cursor:
+            if every:
+                cursor.executemany(
+                    f"UPDATE {table} SET flags = %s WHERE employee_id = %s AND at = %s "  # noqa: S608
+                    f"AND {ours}",
+                    [[_FLAGS_DUP, e, _utc_text(t, days), *params] for e, t in every],
+                )
+            if later:
+                cursor.executemany(
+                    f"UPDATE {table} SET flags = %s WHERE employee_id = %s AND at = %s "  # noqa: S608
+                    f"AND {ours} AND id > (SELECT MIN(id) FROM {table} WHERE employee_id = %s "
+                    f"AND at = %s AND {ours})",
+                    [
+                        [_FLAGS_DUP, e, text, *params, e, text, *params]
+                        for e, t in later
+                        for text in [_utc_text(t, days)]
+                    ],
+                )
+            if skewed_devices:
+                devices = sorted(skewed_devices)
+                marks = ", ".join(["%s"] * len(devices))
+                cursor.execute(
+                    f"UPDATE {table} SET flags = CASE WHEN flags = %s THEN %s ELSE %s END "  # noqa: S608
+                    f"WHERE {ours} AND device_id IN ({marks})",
+                    [_FLAGS_DUP, _FLAGS_BOTH, _FLAGS_SKEW, *params, *devices],
+                )
+
+    def _stored_times(self, groups: list[tuple[int, int, int]]) -> dict[int, list[int]]:
+        """SQLite: non-voided punches stored before this import in its span (±60 s), by
+        employee, along the (company, employee, at) index; a fresh import reads nothing."""
+        low = min(g[1] for g in groups) - _DUP
+        high = max(g[1] for g in groups) + _DUP
+        employee_ids = sorted({g[0] for g in groups})
+        table = Punch._meta.db_table
+        span = [
+            connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(low, dt.UTC)),
+            connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(high, dt.UTC)),
+        ]
+        # Stored before this import: the ids up to the largest before it; the index
+        # entries carry the id, so no table look-up is needed. Our own integers as
+        # literals: no limit on the number of variables.
+        employees = ", ".join(str(int(i)) for i in employee_ids)
+        times: dict[int, list[int]] = defaultdict(list)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT employee_id, CAST(strftime('%%s', at) AS INTEGER) "  # noqa: S608
+                f"FROM {table} WHERE company_id = %s AND employee_id IN ({employees}) "
+                "AND at >= %s AND at <= %s AND NOT voided AND id <= %s",
+                [self.company.pk, *span, self.before_id],
+            )
+            while True:
+                fetched = cursor.fetchmany(20_000)
+                if not fetched:
+                    break
+                for employee_id, seconds in fetched:
                     times[employee_id].append(int(seconds))
-                if source_id:
-                    source_ids.add(source_id)
-    for found in times.values():
-        found.sort()
-    stored.times = dict(times)
-    return stored
+        for found in times.values():
+            found.sort()
+        return dict(times)
 
 
 def _employees_lock(company: Company, employee_ids: list[int]) -> None:
@@ -561,306 +726,23 @@ def _employees_lock(company: Company, employee_ids: list[int]) -> None:
         raise ServiceError(message, code="employee_gone", status=409)
 
 
-_FlaggedRow = tuple[int, int, str, str, str]
-"""(employee_id, epoch, device, the file's record id or "", flags)."""
-
-
-def _flagged(
-    rows: list[tuple[int, int, int, str, str]],
-    existing: dict[int, list[int]],
-    skewed_devices: set[str],
-    employees: dict[int, tuple[int, int]],
-) -> Iterator[_FlaggedRow]:
-    """The sorted rows with their flags; fills ``employees`` with each one's time span."""
-    flags_plain, flags_dup, flags_skew, flags_both = (
-        "[]",
-        json.dumps([FLAG_DUPLICATE]),
-        json.dumps([FLAG_CLOCK_SKEW]),
-        json.dumps([FLAG_CLOCK_SKEW, FLAG_DUPLICATE]),
-    )
-    previous_employee = -1
-    previous_epoch = 0
-    low = 0
-    stored: list[int] = []
-    near = False
-    for employee_id, epoch, _number, device, source_id in rows:
-        if employee_id != previous_employee:
-            stored = existing.get(employee_id, [])
-            near = False
-            if previous_employee != -1:
-                employees[previous_employee] = (low, previous_epoch)
-            low = epoch
-        else:
-            near = epoch - previous_epoch <= _DUP
-        if not near and stored:
-            i = bisect.bisect_left(stored, epoch - _DUP)
-            near = i < len(stored) and stored[i] <= epoch + _DUP
-        previous_employee, previous_epoch = employee_id, epoch
-        if device and device in skewed_devices:
-            flags = flags_both if near else flags_skew
-        else:
-            flags = flags_dup if near else flags_plain
-        yield employee_id, epoch, device, source_id, flags
-    if previous_employee != -1:
-        employees[previous_employee] = (low, previous_epoch)
-
-
 def punches_insert(
     *,
     company: Company,
-    rows: list[tuple[int, int, int, str, str]],
+    rows: Iterable[tuple[int, int, int, str, str]],
     skewed_devices: set[str],
     actor: User | None,
     source: str = Punch.Source.DEVICE,
 ) -> InsertStats:
-    """Sort, flag and insert converted rows; rows already stored (same source id) are skipped.
-
-    The caller holds the transaction. SQLite: ``executemany`` with ``ON CONFLICT DO
-    NOTHING`` (one writer at a time). PostgreSQL: the rows whose source id is new —
-    checked against the stored ones of the span, the file's own record ids against
-    the table — are copied straight into the table; should a concurrent writer store
-    one of the same ids first, the unique index stops the copy and the import is
-    redone through a temporary table with ``INSERT … ON CONFLICT DO NOTHING``."""
-    if source not in Punch.Source.values:
-        raise ValueError(source)
-    rows.sort()
-    stats = InsertStats()
-    if not rows:
-        return stats
-    employee_ids = sorted({row[0] for row in rows})
-    _employees_lock(company, employee_ids)
-    stored = _stored_in_span(company, rows, source, employee_ids)
-    constants = {
-        "company_id": company.pk,
-        "source": source,
-        "note": "",
-        "voided": False,
-        "photo": "",
-        "created_by_id": actor.pk if actor is not None and actor.pk else None,
-        "created_at": _utc_text(int(time.time()), {})
-        + ("+00" if connection.vendor == "postgresql" else ""),
-    }
-    table = Punch._meta.db_table
-
-    def flagged() -> Iterator[_FlaggedRow]:
-        return _flagged(rows, stored.times, skewed_devices, stats.employees)
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            stats.inserted = _postgresql_insert(
-                cursor, table, constants, flagged, rows, stored.source_ids
-            )
-        else:
-            stats.inserted = _sqlite_insert(cursor, table, constants, flagged(), stored.source_ids)
-    if stats.inserted >= ANALYZE_AFTER:
-        # Fresh statistics for the reads that follow (the daily results, the next
-        # import's span query).
-        statistics_refresh(Punch)
-    stats.already_stored = len(rows) - stats.inserted
-    return stats
-
-
-_VARYING = ("employee_id", "at", "source_id", "device_id", "flags")
-
-
-def _literal(value: Any, *, postgresql: bool = False) -> str:
-    """An SQL literal for the import's constant columns (our own ints and enum strings)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        if postgresql:
-            return "true" if value else "false"
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    if "'" in text or "%" in text:
-        raise ValueError(text)
-    return f"'{text}'"
-
-
-def _sqlite_insert(
-    cursor: Any,
-    table: str,
-    constants: dict[str, Any],
-    rows: Iterable[_FlaggedRow],
-    stored_ids: set[str],
-) -> int:
-    """``executemany`` in chunks: constants as literals, five bound values per row; rows
-    whose source id the span query found are not sent (a re-import writes nothing), the
-    others meet ``ON CONFLICT DO NOTHING`` (the file's own record ids, repeats)."""
-    names = ", ".join((*_VARYING, *constants))
-    values = ", ".join((*(["?"] * len(_VARYING)), *(_literal(v) for v in constants.values())))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
-    inserted = 0
-    raw = cursor.cursor  # sqlite3's own cursor: "?" placeholders, no per-chunk rewriting
-    days: dict[int, str] = {}
-    clock_text = _CLOCK_TEXT
-    chunk: list[tuple[int, str, str, str, str]] = []
-    append = chunk.append
-    with bulk_write_cache():
-        for employee_id, epoch, device, source_id, flags in rows:
-            sid = source_id or f"{employee_id:09d}|{epoch}|{device}"
-            if stored_ids and sid in stored_ids:
-                continue
-            day, seconds = divmod(epoch, 86400)
-            prefix = days.get(day)
-            if prefix is None:
-                prefix = days[day] = dt.date.fromordinal(day + _UNIX_ORDINAL).isoformat()
-            append((employee_id, prefix + clock_text[seconds], sid, device, flags))
-            if len(chunk) >= INSERT_CHUNK:
-                raw.executemany(sql, chunk)
-                inserted += max(raw.rowcount, 0)
-                chunk.clear()
-        if chunk:
-            raw.executemany(sql, chunk)
-            inserted += max(raw.rowcount, 0)
-    return inserted
-
-
-def _copy_suffix(constants: dict[str, Any]) -> str:
-    """The constant columns of a COPY line (text format), with its line end."""
-    parts = []
-    for value in constants.values():
-        if value is None:
-            parts.append("\\N")
-        elif isinstance(value, bool):
-            parts.append("t" if value else "f")
-        else:
-            parts.append(_copy_text(str(value)))
-    return "\t" + "\t".join(parts) + "\n"
-
-
-def _stored_record_ids(cursor: Any, company_id: int, source: str, wanted: list[str]) -> set[str]:
-    """Which of the file's own record ids (not in the span) are stored: one join."""
-    cursor.execute(
-        'CREATE TEMPORARY TABLE punch_import_ids (source_id text COLLATE "C") ON COMMIT DROP'
-    )
-    with cursor.cursor.copy("COPY punch_import_ids (source_id) FROM STDIN") as copy:
-        for start in range(0, len(wanted), COPY_BATCH):
-            copy.write("".join(_copy_text(s) + "\n" for s in wanted[start : start + COPY_BATCH]))
-    cursor.execute(
-        f"SELECT i.source_id FROM punch_import_ids i WHERE EXISTS (SELECT 1 FROM "  # noqa: S608
-        f"{Punch._meta.db_table} p WHERE p.company_id = %s AND p.source = %s "
-        "AND p.source_id = i.source_id AND p.source_id <> '')",
-        [company_id, source],
-    )
-    found = {row[0] for row in cursor.fetchall()}
-    cursor.execute("DROP TABLE punch_import_ids")
-    return found
-
-
-def _postgresql_insert(
-    cursor: Any,
-    table: str,
-    constants: dict[str, Any],
-    flagged: Any,
-    rows: list[tuple[int, int, int, str, str]],
-    stored_ids: set[str],
-) -> int:
-    """COPY the new rows straight into the table (text lines joined per batch); on a
-    unique violation from a concurrent writer, the temporary-table path instead."""
-    import psycopg
-
-    record_ids = [r[4] for r in rows if r[4] and r[4] not in stored_ids]
-    if record_ids:
-        stored_ids = stored_ids | _stored_record_ids(
-            cursor, constants["company_id"], constants["source"], record_ids
-        )
-    names = ", ".join((*_VARYING, *constants))
-    suffix = _copy_suffix(constants)
-    days: dict[int, str] = {}
-    clock_text = [text + "+00\t" for text in _CLOCK_TEXT]
-    devices: dict[str, str] = {}  # device → its COPY text
-    try:
-        with transaction.atomic():
-            copied = 0
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                batch: list[str] = []
-                append = batch.append
-                seen: set[str] = set()  # the file's own record ids, each once
-                # The last default id's employee, instant and device, and the others of
-                # that employee and instant.
-                same_employee, same_epoch, same_device = -1, -1, ""
-                more: set[tuple[int, int, str]] = set()
-                current = -1
-                employee_text = employee_sid = ""
-                for employee_id, epoch, device, source_id, flags in flagged():
-                    if employee_id != current:  # rows come by employee: once per employee
-                        current = employee_id
-                        employee_text, employee_sid = f"{employee_id}\t", f"{employee_id:09d}|"
-                    if source_id:
-                        if source_id in stored_ids or source_id in seen:
-                            continue
-                        seen.add(source_id)
-                        sid = _copy_text(source_id)
-                    else:  # "employee|epoch|device": equal ids are neighbours in sort order
-                        if same_epoch == epoch and same_employee == employee_id:
-                            if not more:
-                                more.add((employee_id, epoch, same_device))
-                            key = (employee_id, epoch, device)
-                            if key in more:
-                                continue
-                            more.add(key)
-                        elif more:
-                            more.clear()
-                        same_employee, same_epoch, same_device = employee_id, epoch, device
-                        if stored_ids and f"{employee_sid}{epoch}|{device}" in stored_ids:
-                            continue
-                        sid = ""
-                    shown = devices.get(device)
-                    if shown is None:
-                        shown = devices[device] = _copy_text(device)
-                    day, seconds = divmod(epoch, 86400)
-                    prefix = days.get(day)
-                    if prefix is None:
-                        prefix = days[day] = dt.date.fromordinal(day + _UNIX_ORDINAL).isoformat()
-                    if sid:
-                        append(
-                            f"{employee_text}{prefix}{clock_text[seconds]}{sid}"
-                            f"\t{shown}\t{flags}{suffix}"
-                        )
-                    else:
-                        append(
-                            f"{employee_text}{prefix}{clock_text[seconds]}{employee_sid}{epoch}"
-                            f"|{shown}\t{shown}\t{flags}{suffix}"
-                        )
-                    if len(batch) >= COPY_BATCH:
-                        copy.write("".join(batch))
-                        copied += len(batch)
-                        batch.clear()
-                if batch:
-                    copy.write("".join(batch))
-                    copied += len(batch)
-            return copied
-    except psycopg.errors.UniqueViolation:
-        return _copy_insert(cursor, table, constants, flagged())
-
-
-def _copy_insert(
-    cursor: Any, table: str, constants: dict[str, Any], rows: Iterable[_FlaggedRow]
-) -> int:
-    """PostgreSQL: COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING."""
-    names = ", ".join(_VARYING)
-    cursor.execute(
-        "CREATE TEMPORARY TABLE punch_import_tmp (employee_id bigint, at timestamptz, "
-        'source_id varchar(100) COLLATE "C", device_id varchar(100), flags jsonb) ON COMMIT DROP'
-    )
-    days: dict[int, str] = {}
-    with cursor.cursor.copy(f"COPY punch_import_tmp ({names}) FROM STDIN") as copy:
-        for employee_id, epoch, device, source_id, flags in rows:
-            at = _utc_text(epoch, days) + "+00"
-            sid = source_id or f"{employee_id:09d}|{epoch}|{device}"
-            copy.write_row((employee_id, at, sid, device, flags))
-    all_names = ", ".join((*_VARYING, *constants))
-    literals = ", ".join(_literal(v, postgresql=True) for v in constants.values())
-    cursor.execute(
-        f"INSERT INTO {table} ({all_names}) SELECT {names}, {literals} "  # noqa: S608
-        "FROM punch_import_tmp ORDER BY employee_id, at ON CONFLICT DO NOTHING"
-    )
-    inserted = int(cursor.rowcount)
-    cursor.execute("DROP TABLE punch_import_tmp")
-    return inserted
+    """Store converted rows (employee id, UTC epoch, row number, device, source id) and
+    flag them; rows already stored (same source id) are skipped. The caller holds the
+    transaction. See ``PunchWriter``."""
+    writer = PunchWriter(company=company, actor=actor, source=source)
+    with writer:
+        add = writer.add
+        for employee_id, epoch, number, device, source_id in rows:
+            add(employee_id, epoch, number, device, source_id)
+        return writer.finish(skewed_devices)
 
 
 def recompute_after_import(
@@ -1030,6 +912,76 @@ def punch_bulk_import(
     columns_at = mapping_for(headers, mapping)
     column_names = {name: headers[index] for name, index in columns_at.items()}
     converter = RowConverter(company=company)
+
+    # The fast path: text cells "date time" (a CSV, a ZKTeco export) of known employees,
+    # with the day's UTC offset cached; anything else takes ``add``, which reports errors.
+    fast = "date" not in columns_at and "time_zone" not in columns_at
+    all_or_nothing = mode == MODE_ALL_OR_NOTHING
+    try:
+        with transaction.atomic():
+            writer = PunchWriter(company=company, actor=actor)
+            with writer:
+                total, errors = _rows_write(
+                    writer, converter, rows, first_rows, header_number,
+                    fast=fast, all_or_nothing=all_or_nothing, columns_at=columns_at,
+                    column_names=column_names,
+                )  # fmt: skip
+                converted = converter.result
+                if total == 0:
+                    raise ServiceError(_("文件只有表头，没有数据行。"), code="empty")
+                if errors and all_or_nothing:
+                    raise _NothingStored
+                stats = writer.finish(converted.skewed_devices)
+            audit_record(
+                company=company,
+                actor=actor,
+                action="attendance.punch.import",
+                object_type="attendance.punch",
+                object_repr=file_name[:300],
+                changes={
+                    "rows": [None, total],
+                    "created": [None, stats.inserted],
+                    "already_stored": [None, stats.already_stored],
+                    "error_rows": [None, errors],
+                    "mode": [None, mode],
+                },
+                reason=_("导入考勤机打卡：%(f)s") % {"f": file_name},
+            )
+            if recompute:
+                recompute_after_import(company=company, employees=stats.employees, actor=actor)
+    except _NothingStored:
+        converted = converter.result
+        return BulkImportResult(
+            converted.total, 0, 0, len(converted.error_rows), converted.issues, headers,
+            {headers[i]: name for name, i in columns_at.items()}, False,
+            time.perf_counter() - started,
+        )  # fmt: skip
+    mapping_used = {headers[i]: name for name, i in columns_at.items()}
+    return BulkImportResult(
+        total, stats.inserted, stats.already_stored, errors, converted.issues,
+        headers, mapping_used, True, time.perf_counter() - started,
+    )  # fmt: skip
+
+
+class _NothingStored(Exception):
+    """All or nothing, and a row failed: the transaction rolls back what was written."""
+
+
+def _rows_write(
+    writer: PunchWriter,
+    converter: RowConverter,
+    rows: Iterator[list[Any]],
+    first_rows: list[tuple[int, list[Any]]],
+    header_number: int,
+    *,
+    fast: bool,
+    all_or_nothing: bool,
+    columns_at: dict[str, int],
+    column_names: dict[str, str],
+) -> tuple[int, int]:
+    """Read the rows and hand the valid ones to ``writer`` as they come; returns the
+    number of data rows and of error rows. All or nothing: after the first error the
+    rest is only checked (for the error report), no longer written."""
     number_i = columns_at["employee_number"]
     time_i = columns_at["time"]
     date_i = columns_at.get("date")
@@ -1038,30 +990,35 @@ def punch_bulk_import(
     sid_i = columns_at.get("source_id")
     width = max(columns_at.values()) + 1
     add = converter.add
-
-    # The fast path: text cells "date time" (a CSV, a ZKTeco export) of known employees,
-    # with the day's UTC offset cached; anything else takes ``add``, which reports errors.
-    fast = date_i is None and zone_i is None
     # Per employee number: (id, the cache of local-midnight epochs by date text of the
-    # employee's zone, the zone): one dictionary look-up per row finds all three.
+    # employee's zone, the zone, the id shifted for the sort key, the default source
+    # id's prefix): one dictionary look-up per row finds them all.
     bases: dict[str, dict[str, int | None]] = {}
-    employees: dict[str, tuple[int, dict[str, int | None], str]] = {}
+    employees: dict[str, tuple[int, dict[str, int | None], str, int, str]] = {}
     for employee_number, (employee_id, zone) in converter.employees.items():
-        employees[employee_number] = (employee_id, bases.setdefault(zone, {}), zone)
+        employees[employee_number] = (
+            employee_id, bases.setdefault(zone, {}), zone, employee_id << _EMPLOYEE_SHIFT,
+            f"{employee_id:09d}|",
+        )  # fmt: skip
     clocks: dict[str, int] = {}  # "8:57:13" → seconds of the day, -1 when not a time
     day_base = converter.clock.day_base
-    append = converter.result.rows.append
     latest_allowed = converter.latest_allowed
     ahead = converter.now_epoch + _SKEW_AHEAD
-    device_latest = converter.device_latest
-    skewed = converter.result.skewed_devices
-    valid_rows = converter.result.rows
-    slow_valid = 0  # rows ``add`` accepted (it counts the rows it sees itself)
+    result = converter.result
+    skewed = result.skewed_devices
+    valid_rows = result.rows
+    error_rows = result.error_rows
+    keys_append = writer.keys.append
+    write = writer.row_add
+    days = writer.days
+    collect = writer.collected.append if writer.postgresql else None
+    writing = True
+    fast_rows = 0  # rows the fast loop took (``add`` counts the rows it sees itself)
     numbered = itertools.chain(
         first_rows, enumerate(rows, start=header_number + len(first_rows) + 1)
     )
     for number, cells in numbered:
-        if fast:
+        if fast and writing:
             try:
                 found = employees.get(cells[number_i])
                 text = cells[time_i]
@@ -1078,16 +1035,29 @@ def punch_bulk_import(
                         epoch = base + seconds
                         if epoch <= latest_allowed:
                             device = cells[device_i].strip() if device_i is not None else ""
-                            if device:
-                                latest = device_latest.get(device)
-                                if latest is None or epoch > latest:
-                                    device_latest[device] = epoch
-                                if epoch > ahead or (
-                                    latest is not None and latest - epoch > _OUT_OF_ORDER
-                                ):
-                                    skewed.add(device)
+                            if device and epoch > ahead:
+                                skewed.add(device)
                             sid = cells[sid_i].strip()[:100] if sid_i is not None else ""
-                            append((found[0], epoch, number, device, sid))
+                            if collect is not None:  # PostgreSQL: written sorted at the end
+                                collect((found[0], epoch, number, device, sid))
+                                fast_rows += 1
+                                continue
+                            keys_append(found[3] | (epoch + _EPOCH_OFFSET) << 32 | number)
+                            day, seconds = divmod(epoch, 86400)
+                            prefix = days.get(day)
+                            if prefix is None:
+                                prefix = days[day] = dt.date.fromordinal(
+                                    day + _UNIX_ORDINAL
+                                ).isoformat()
+                            write(
+                                (
+                                    found[0],
+                                    prefix + _CLOCK_TEXT[seconds],
+                                    sid or f"{found[4]}{epoch}|{device}",
+                                    device,
+                                )
+                            )
+                            fast_rows += 1
                             continue
             except (IndexError, AttributeError):
                 pass
@@ -1097,7 +1067,6 @@ def punch_bulk_import(
             cells = list(cells) + [""] * (width - len(cells))
         if not any(c not in (None, "") for c in cells):
             continue
-        before = len(valid_rows)
         add(
             number,
             cells[number_i],
@@ -1110,46 +1079,14 @@ def punch_bulk_import(
             source_id=str(cells[sid_i] or "").strip()[:100] if sid_i is not None else "",
             columns=column_names,
         )
-        slow_valid += len(valid_rows) - before
-    converter.result.total += len(valid_rows) - slow_valid
-    converted = converter.result
-    mapping_used = {headers[i]: name for name, i in columns_at.items()}
-    if converted.total == 0:
-        raise ServiceError(_("文件只有表头，没有数据行。"), code="empty")
-    errors = len(converted.error_rows)
-    if errors and mode == MODE_ALL_OR_NOTHING:
-        return BulkImportResult(
-            converted.total, 0, 0, errors, converted.issues, headers, mapping_used, False,
-            time.perf_counter() - started,
-        )  # fmt: skip
-    with transaction.atomic():
-        stats = punches_insert(
-            company=company,
-            rows=converted.rows,
-            skewed_devices=converted.skewed_devices,
-            actor=actor,
-        )
-        audit_record(
-            company=company,
-            actor=actor,
-            action="attendance.punch.import",
-            object_type="attendance.punch",
-            object_repr=file_name[:300],
-            changes={
-                "rows": [None, converted.total],
-                "created": [None, stats.inserted],
-                "already_stored": [None, stats.already_stored],
-                "error_rows": [None, errors],
-                "mode": [None, mode],
-            },
-            reason=_("导入考勤机打卡：%(f)s") % {"f": file_name},
-        )
-        if recompute:
-            recompute_after_import(company=company, employees=stats.employees, actor=actor)
-    return BulkImportResult(
-        converted.total, stats.inserted, stats.already_stored, errors, converted.issues,
-        headers, mapping_used, True, time.perf_counter() - started,
-    )  # fmt: skip
+        if valid_rows:
+            row = valid_rows.pop()
+            if writing:
+                writer.add(*row)
+        elif error_rows and all_or_nothing:
+            writing = False
+    result.total += fast_rows
+    return result.total, len(error_rows)
 
 
 def error_report_xlsx(result: BulkImportResult) -> bytes:
