@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import mailbox
+from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from jixiao.core.api_errors import ServiceError
 from jixiao.metrics.connectors.base import ConnectorError, config_from_dict, connector_for
 from jixiao.metrics.connectors.email import EmailConfig
-from tests.metrics.connectors.servers import ImapServer, free_port
+from tests.metrics.connectors.servers import ImapServer, free_port, imap_server
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 WANG, LI = "wang@xinghai.example", "li@xinghai.example"
@@ -296,3 +297,33 @@ def test_imap_config_needs_its_fields() -> None:
             EmailConfig, {"internal_domains": ["xinghai.example"], "mode": "imap", "starttls": True}
         )
     assert set(caught.value.fields) == {"host", "username", "password", "starttls"}
+
+
+@pytest.fixture
+def imap_tls(tmp_path: Path) -> Iterator[ImapServer]:
+    with imap_server(tmp_path, tls=True) as server:
+        yield server
+
+
+def test_imap_over_starttls_checks_the_servers_certificate(
+    imap_tls: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real TLS exchange: the connector verifies the certificate against the system's
+    trusted CAs (here the test CA, through SSL_CERT_FILE) and reads the headers over it;
+    a server whose CA is not trusted is a clear error, and nothing is read."""
+    _deliver(imap_tls, conversation())
+    config = _imap_config(imap_tls, starttls=True)
+    connector = connector_for("email")
+
+    untrusted = connector.connection_test(config)
+    assert not untrusted.ok
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.message
+    with pytest.raises(ConnectorError):
+        connector.fetch(config, {}, now=NOW)
+
+    assert imap_tls.ca_file is not None
+    monkeypatch.setenv("SSL_CERT_FILE", str(imap_tls.ca_file))
+    assert connector.connection_test(config).details == {"Sent": 6}
+    batch = connector.fetch(config, {}, now=NOW)
+    assert batch.complete
+    assert len([i for i in batch.items if i.indicator_code == "customer_emails"]) == 3
