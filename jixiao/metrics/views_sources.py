@@ -44,7 +44,11 @@ from jixiao.metrics.connectors.base import (
 from jixiao.metrics.importers import IMPORTABLE_KINDS, MetricEventImporter
 from jixiao.metrics.models import MetricSource, SourceKind, SourceRun
 from jixiao.metrics.services import sources as services
-from jixiao.metrics.services.sync import next_sync_at, source_connection_test
+from jixiao.metrics.services.sync import (
+    next_sync_at,
+    source_config_test,
+    source_connection_test,
+)
 from jixiao.metrics.tasks import metric_source_sync
 
 ADMIN = "metrics.administer"
@@ -335,7 +339,10 @@ def source_create(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     form = SourceForm(request.POST or None, kind=kind)
     status = 200
-    if request.method == "POST":
+    tried: dict[str, Any] = {}
+    if request.method == "POST" and request.POST.get("action") == "test":
+        status, tried = _settings_try(form, kind, None)
+    elif request.method == "POST":
         status = 422
         if form.is_valid():
             try:
@@ -357,7 +364,12 @@ def source_create(request: HttpRequest, kind: str) -> HttpResponse:
     return render(
         request,
         "metrics/source_form.html",
-        {"form": form, "kind": SourceKind(kind), "kind_help": KIND_HELP[SourceKind(kind)]},
+        {
+            "form": form,
+            "kind": SourceKind(kind),
+            "kind_help": KIND_HELP[SourceKind(kind)],
+            **tried,
+        },
         status=status,
     )
 
@@ -369,7 +381,10 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
     source = _source(user, pk)
     form = SourceForm(request.POST or None, kind=source.kind, source=source)
     status = 200
-    if request.method == "POST":
+    tried: dict[str, Any] = {}
+    if request.method == "POST" and request.POST.get("action") == "test":
+        status, tried = _settings_try(form, source.kind, source)
+    elif request.method == "POST":
         status = 422
         if form.is_valid():
             changes: dict[str, Any] = {"name": form.cleaned_data["name"]}
@@ -391,9 +406,26 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "source": source,
             "kind": SourceKind(source.kind),
             "kind_help": KIND_HELP.get(SourceKind(source.kind), ""),
+            **tried,
         },
         status=status,
     )
+
+
+def _settings_try(
+    form: SourceForm, kind: str, source: MetricSource | None
+) -> tuple[int, dict[str, Any]]:
+    """ "测试连接（不保存）" on the form: the entered settings are tried, nothing is saved;
+    the form comes back as typed, with the report (or the field errors)."""
+    if not form.is_valid():
+        return 422, {}
+    try:
+        report = source_config_test(kind=kind, config=form.config(), source=source)
+    except ServiceError as exc:
+        form.add_service_errors(exc)
+        return 422, {}
+    lines = _report_lines(config_masked(kind, report.details))
+    return 200, {"report": report, "lines": lines}
 
 
 def _config_rows(source: MetricSource) -> list[tuple[Any, Any]]:

@@ -168,6 +168,14 @@ def _company_calls() -> dict[str, Call]:
         "source_delete": lambda c, d, k: c.delete(f"/api/v1/metrics/sources/{d.source[k].pk}"),
         "source_test": post(lambda d, k: f"/api/v1/metrics/sources/{d.source[k].pk}/test", {}),
         "source_sync": post(lambda d, k: f"/api/v1/metrics/sources/{d.source[k].pk}/sync", {}),
+        "source_try": post(lambda d, k: "/api/v1/metrics/sources/test",
+                           {"kind": "email", "config": {"mode": "mbox", "mbox_path": "none.mbox",
+                                                       "internal_domains": ["xinghai.example"]}}),
+        "source_try_saved": lambda c, d, k: c.post(
+            "/api/v1/metrics/sources/test",
+            json.dumps({"kind": "push", "source_id": d.source[k].pk}),
+            content_type="application/json",
+        ),
         "indicator_create": post(lambda d, k: "/api/v1/metrics/indicators",
                                  {"code": "calls_made", "name_zh": "外呼次数", "aggregation": "count"}),
         "indicator_version": post(
@@ -194,10 +202,10 @@ def _company_calls() -> dict[str, Call]:
 COMPANY_CALLS = _company_calls()
 #: Company-wide lists have no object id: "foreign" asks with the same URL (own company).
 NO_ID = {"source_list", "source_create", "indicator_create", "library_install",
-         "identity_list", "unmatched_list"}  # fmt: skip
+         "identity_list", "unmatched_list", "source_try"}  # fmt: skip
 OK = {"source_create": 201, "indicator_create": 201, "indicator_version": 201,
       "identity_create": 201, "source_delete": 409, "identity_delete": 204,
-      "source_sync": 409}  # fmt: skip
+      "source_sync": 409, "source_try_saved": 422}  # fmt: skip
 #: Executives read the source set-up and runs (no writes).
 EXECUTIVE_READS = {"source_list", "source_get", "source_runs"}
 

@@ -14,6 +14,8 @@ from jixiao.metrics.models import MetricEvent, MetricSource
 from tests.conftest import World
 from tests.metrics.cast import client_as
 from tests.metrics.connectors.git_repo import shop_history
+from tests.metrics.connectors.jira_fake import FakeJira
+from tests.metrics.connectors.servers import json_server
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +110,52 @@ def test_a_push_source_needs_no_connection_test_and_cannot_be_pulled(
     assert tested.status_code == 200 and tested.json()["ok"] is False
     refused = _post(hr, f"/api/v1/metrics/sources/{source_id}/sync", {})
     assert refused.status_code == 409 and refused.json()["code"] == "no_connector"
+
+
+def test_settings_are_tried_before_they_are_saved(
+    metrics_world: World, tmp_path: Path, settings: Any
+) -> None:
+    """POST /sources/test tries settings not saved yet; with ``source_id`` a "***" stands
+    for that source's stored secret. Nothing is stored or audited."""
+    settings.VAR_DIR = tmp_path / "var"
+    shop_history(tmp_path / "shop")
+    hr = client_as(metrics_world, "hr")
+    url = f"file://{tmp_path / 'shop'}"
+    tried = _post(hr, "/api/v1/metrics/sources/test",
+                  {"kind": "git", "config": {"url": url, "repo_name": "shop"}})  # fmt: skip
+    assert tried.status_code == 200 and tried.json()["ok"] is True, tried.content
+    missing = _post(hr, "/api/v1/metrics/sources/test",
+                    {"kind": "git", "config": {"url": f"file://{tmp_path / 'nowhere'}"}})  # fmt: skip
+    assert missing.status_code == 200 and missing.json()["ok"] is False
+    bad = _post(hr, "/api/v1/metrics/sources/test", {"kind": "git", "config": {}})
+    assert bad.status_code == 422 and bad.json()["fields"] == {"config.url": ["必填。"]}
+    push = _post(hr, "/api/v1/metrics/sources/test", {"kind": "push"})
+    assert push.status_code == 422 and "kind" in push.json()["fields"]
+    with scopes_disabled():
+        assert not MetricSource.objects.filter(company=metrics_world.company).exists()
+        assert not AuditEvent.objects.filter(action__startswith="metrics.source").exists()
+
+
+def test_a_saved_secret_stands_in_for_the_mask_when_trying_changes(
+    metrics_world: World,
+) -> None:
+    hr = client_as(metrics_world, "hr")
+    with json_server() as server:
+        FakeJira([]).install(server)  # answers only the right token (tok-123)
+        created = _post(
+            hr,
+            "/api/v1/metrics/sources",
+            {"name": "Jira", "kind": "issue_tracker",
+             "config": {"base_url": server.url, "username": "jira-bot", "api_token": "tok-123"}},
+        )  # fmt: skip
+        source_id = created.json()["id"]
+        body = {"kind": "issue_tracker", "source_id": source_id,
+                "config": {"base_url": server.url, "username": "jira-bot", "api_token": "***",
+                           "timeout_seconds": 2}}  # fmt: skip
+        tried = _post(hr, "/api/v1/metrics/sources/test", body)
+        assert tried.status_code == 200 and tried.json()["ok"] is True, tried.content
+        unsaved = _post(hr, "/api/v1/metrics/sources/test", {**body, "source_id": None})
+        assert unsaved.json()["ok"] is False  # "***" itself is no token
+    assert "tok-123" not in tried.content.decode()
+    wrong_kind = _post(hr, "/api/v1/metrics/sources/test", {**body, "kind": "git"})
+    assert wrong_kind.status_code == 422 and "kind" in wrong_kind.json()["fields"]

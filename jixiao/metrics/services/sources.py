@@ -52,7 +52,7 @@ def _shown(source: MetricSource) -> dict[str, Any]:
     return values
 
 
-def _secrets_kept(kind: str, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def secrets_kept(kind: str, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """A config sent back as shown ("***" for a secret) keeps the stored secret."""
     if kind not in connector_kinds():
         return after
@@ -127,7 +127,7 @@ def source_update(*, source: MetricSource, actor: User | None, **changes: Any) -
         if key not in ("name", "config", "schedule_minutes", "enabled"):
             raise ValueError(key)
         if key == "config":
-            value = _secrets_kept(locked.kind, locked.config, dict(value or {}))
+            value = secrets_kept(locked.kind, locked.config, dict(value or {}))
         setattr(locked, key, value.strip() if isinstance(value, str) else value)
     _check(locked.name, locked.kind, locked.schedule_minutes, locked.config)
     try:

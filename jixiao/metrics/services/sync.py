@@ -31,6 +31,7 @@ from jixiao.metrics.connectors.base import (
 from jixiao.metrics.event_input import EventInput
 from jixiao.metrics.models import MetricSource, SourceRun
 from jixiao.metrics.services.ingest import metric_events_ingest
+from jixiao.metrics.services.sources import secrets_kept
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,29 @@ def source_connection_test(*, source: MetricSource) -> ConnectionReport:
     except ServiceError as exc:
         return ConnectionReport(False, exc.message, {"fields": exc.fields})
     return connector.connection_test(config)
+
+
+def source_config_test(
+    *, kind: str, config: dict[str, Any], source: MetricSource | None = None
+) -> ConnectionReport:
+    """Try settings before they are saved: a new source's, or ``source``'s changes
+    ("***" keeps its stored secret). Bad settings are a ServiceError with the fields
+    ("config.url"); nothing is written."""
+    if kind not in connector_kinds():
+        message = _("该类型的数据源由对方推送或导入，无需连接测试。")
+        raise ServiceError(message, fields={"kind": [message]})
+    if source is not None:
+        if source.kind != kind:
+            message = _("数据源类型不能修改。")
+            raise ServiceError(message, fields={"kind": [message]})
+        config = secrets_kept(kind, dict(source.config), dict(config))
+    connector = connector_for(kind)
+    try:
+        checked = config_from_dict(connector.config_class, config)
+    except ServiceError as exc:
+        fields = {f"config.{key}": problems for key, problems in exc.fields.items()}
+        raise ServiceError(exc.message, fields=fields or {"config": [exc.message]}) from exc
+    return connector.connection_test(checked)
 
 
 def next_sync_at(source: MetricSource) -> dt.datetime | None:
