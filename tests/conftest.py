@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.utils import translation
 from django.test import Client
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from jixiao.core.models import Company, Role, User
