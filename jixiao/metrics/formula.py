@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -60,6 +61,17 @@ class FormulaError(Exception):
 
 def formula_names(formula: str) -> set[str]:
     """The indicator codes a formula refers to, after checking it is plain arithmetic."""
+    return set(_checked(formula)[0])
+
+
+@functools.lru_cache(maxsize=2048)
+def _checked(formula: str) -> tuple[frozenset[str], ast.AST]:
+    """(names, simpleeval's parse tree) of a formula that passed the check.
+
+    A refresh evaluates the same few formulas for every person and period (13,000 calls
+    for 1,000 pushed events): parsing and walking the tree once per text, not per call.
+    A formula that fails raises every time (errors are not cached).
+    """
     text = formula.strip()
     if not text:
         raise FormulaError(_("公式不能为空。"))
@@ -92,7 +104,7 @@ def formula_names(formula: str) -> set[str]:
                 raise FormulaError(_("函数至少需要一个参数。"))
         elif isinstance(node, ast.Name) and id(node) not in callees:
             names.add(node.id)
-    return names
+    return frozenset(names), SimpleEval.parse(text)
 
 
 def formula_validate(*, code: str, formula: str, dependencies: Mapping[str, set[str]]) -> set[str]:
@@ -150,7 +162,7 @@ class FormulaResult:
 
 def formula_evaluate(formula: str, values: Mapping[str, Decimal | None]) -> FormulaResult:
     """Evaluate a validated formula; a missing part or a zero divisor gives no value, with why."""
-    names = formula_names(formula)
+    names, parsed = _checked(formula)
     missing = sorted(name for name in names if values.get(name) is None)
     if missing:
         return FormulaResult(None, _("缺少数据：%(names)s") % {"names": ", ".join(missing)})
@@ -160,7 +172,7 @@ def formula_evaluate(formula: str, values: Mapping[str, Decimal | None]) -> Form
             ctx.prec = 28
             ctx.traps[decimal.DivisionByZero] = True
             ctx.traps[decimal.InvalidOperation] = True
-            result = evaluator.eval(formula.strip())
+            result = evaluator.eval(formula.strip(), previously_parsed=parsed)
     except (ZeroDivisionError, decimal.DivisionByZero, decimal.InvalidOperation, TypeError):
         return FormulaResult(None, _("分母为 0"))
     if not isinstance(result, Decimal):
