@@ -6,8 +6,10 @@ events as JSON batches to ``/api/v1/metrics/sources/<id>/events`` through Django
 test client, each signed with the source's secret (``X-Jixiao-Timestamp`` and
 ``X-Jixiao-Signature``, as a real client sends them): the whole request path of one
 web process — middleware, signature and replay check, parsing, ingest, aggregate
-refresh, response. Target: ≥ 5,000 events/s. Reports per-batch latency, wall and CPU
-seconds, load average, and checks every event is stored and counted once.
+refresh (inline for small batches; for big ones queued as a task, which the bench then
+runs and times apart, as the worker would), response. Target: ≥ 5,000 events/s.
+Reports per-batch latency, wall and CPU seconds, load average, and checks every event
+is stored and counted once and every month value is right.
 """
 
 from __future__ import annotations
@@ -45,6 +47,19 @@ def _items(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
             item["identity"] = row["identity"]
         items.append(item)
     return items
+
+
+def _queued_tasks_run() -> int:
+    """Run the Huey tasks the pushes queued (none when Huey runs them immediately)."""
+    from huey.contrib.djhuey import HUEY
+
+    ran = 0
+    while True:
+        task = HUEY.dequeue()
+        if task is None:
+            return ran
+        HUEY.execute(task)
+        ran += 1
 
 
 def run(
@@ -98,6 +113,11 @@ def run(
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     server_cpu = server_cpu_s() - server_started
+    # The values of big batches are refreshed by queued tasks (what the worker does):
+    # run them here, timed apart, so that the values are checked once they are current.
+    refresh_started = time.perf_counter()
+    refreshed_by_tasks = _queued_tasks_run()
+    refresh_s = time.perf_counter() - refresh_started
     load_after = load_average()
     with scopes_disabled():
         stored = MetricEvent.objects.filter(company=world.company).count()
@@ -123,6 +143,9 @@ def run(
         "server_cpu_s": round(server_cpu, 2),
         "events_per_cpu_s": round(events / (cpu + server_cpu)),
         "batch_latency": summary_ms(durations),
+        "tasks_run": refreshed_by_tasks,
+        "refresh_by_tasks_s": round(refresh_s, 2),
+        "events_per_s_until_values_current": round(events / (seconds + refresh_s)),
         "load_average_before": load_before,
         "load_average_after": load_after,
         "created": created,

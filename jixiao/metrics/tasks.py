@@ -123,3 +123,24 @@ def metric_quality_monthly() -> list[int]:
 @db_periodic_task(crontab(month="1,4,7,10", day="3", minute="30"))
 def metric_quality_quarterly() -> list[int]:
     return quality_checks_due(kind="quarterly")
+
+
+@db_task(retries=3, retry_delay=30)
+def metric_values_refresh_task(
+    company_id: int, keys: list[tuple[int | None, int | None, int, str]]
+) -> int:
+    """The values a big pushed batch touched (see ``metric_events_ingest``); returns how
+    many values were written. Safe to run twice: a refresh recomputes from the events."""
+    from jixiao.core.models import Company
+    from jixiao.metrics.services.aggregation import TouchedKey, metric_values_refresh
+
+    with scopes_disabled():
+        company = Company.objects.filter(pk=company_id).first()
+    if company is None:
+        return 0
+    touched = [
+        TouchedKey(employee_id, department_id, indicator_id, dt.datetime.fromisoformat(at))
+        for employee_id, department_id, indicator_id, at in keys
+    ]
+    with scope(company=company):
+        return metric_values_refresh(company=company, touched=touched)

@@ -191,3 +191,30 @@ def test_a_logged_in_session_is_not_needed_and_not_enough(
     )
     assert response.status_code == 401
     assert response.json()["code"] == "signature_missing"
+
+
+def test_a_batch_for_many_people_is_answered_first_and_its_values_follow(
+    live_server: Any, source: MetricSource, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch touching more people than ``PUSH_INLINE_SUBJECTS`` is answered with
+    ``values_current: false`` and its values are refreshed by a task after the commit
+    (Huey runs it at once in tests); a batch for few people refreshes before answering."""
+    from jixiao.metrics.api import sources as sources_api
+
+    monkeypatch.setattr(sources_api, "PUSH_INLINE_SUBJECTS", 1)
+    status, result = _send(
+        live_server,
+        source,
+        _body(_item("SO-1", "1000"), _item("SO-2", "500", employee_number="A005")),
+    )
+    assert status == 200, result
+    assert result["values_current"] is False and result["created"] == 2
+    status, single = _send(live_server, source, _body(_item("SO-3", "250")))
+    assert status == 200 and single["values_current"] is True
+    with scopes_disabled():
+        months = dict(
+            MetricValue.objects.filter(
+                indicator__code="order_amount", period_kind="month"
+            ).values_list("employee__employee_number", "value")
+        )
+    assert months == {"A004": Decimal(1250), "A005": Decimal(500)}

@@ -136,6 +136,12 @@ class MetricItemResultOut(Schema):
     anomalies: list[str]
 
 
+PUSH_INLINE_SUBJECTS = 20
+"""A pushed batch touching at most this many people and teams refreshes their values
+before it is answered; a bigger one leaves that to a task (measured: 1.3 s of the
+2.1 s a batch of 1,000 events for 500 people took went to the refresh)."""
+
+
 class MetricPushOut(Schema):
     run_id: int | None
     received: int
@@ -144,6 +150,11 @@ class MetricPushOut(Schema):
     corrected: int
     unmatched: int
     errors: int
+    values_current: bool = Field(
+        description="True: the touched values (progress, day to year) are refreshed. False: "
+        f"the batch touched more than {PUSH_INLINE_SUBJECTS} people or teams, and a "
+        "background task refreshes them in a moment."
+    )
     items: list[MetricItemResultOut]
 
 
@@ -466,7 +477,12 @@ def source_events_push(request: HttpRequest, source_id: int) -> dict[str, Any]:
         parsed = push.items_parse(request.body)
         run = SourceRun.objects.create(company=source.company, source=source)
         outcome = metric_events_ingest(
-            company=source.company, source=source, items=parsed.items, actor=None, run=run
+            company=source.company,
+            source=source,
+            items=parsed.items,
+            actor=None,
+            run=run,
+            refresh_inline_subjects=PUSH_INLINE_SUBJECTS,
         )
         results: list[ItemResult] = list(parsed.errors)
         for result in outcome.items:
@@ -484,5 +500,6 @@ def source_events_push(request: HttpRequest, source_id: int) -> dict[str, Any]:
         "corrected": counts["corrected"],
         "unmatched": counts["unmatched"],
         "errors": counts["error"],
+        "values_current": outcome.values_current,
         "items": results,
     }

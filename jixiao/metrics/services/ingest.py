@@ -72,6 +72,8 @@ class ItemResult:
 class IngestResult:
     items: list[ItemResult]
     run_id: int | None = None
+    # False when the values the batch touched are refreshed by a task after the commit.
+    values_current: bool = True
 
     def _count(self, status: str) -> int:
         return sum(1 for item in self.items if item.status == status)
@@ -272,11 +274,17 @@ def metric_events_ingest(
     items: Sequence[EventInput],
     actor: User | None,
     run: SourceRun | None = None,
+    refresh_inline_subjects: int | None = None,
 ) -> IngestResult:
     """Store a batch of events from one source; per-item results, nothing counted twice.
 
     With ``run`` (a sync or import in progress) the counts are added to that run and
     the caller finishes it; without, a run is recorded for this batch.
+
+    The values the batch touched are refreshed before this returns, unless the batch
+    touches more than ``refresh_inline_subjects`` people and teams: then a task does
+    it once the batch is committed (``values_current`` is False), so that a big push
+    is answered at once while one event still shows in its employee's progress.
     """
     now = timezone.now()
     own_run = run is None
@@ -422,12 +430,32 @@ def metric_events_ingest(
         for e in [*new_events, *(t for t, _e in corrections)]
         if e.employee_id or e.department_id
     ]
-    metric_values_refresh(company=company, touched=touched)
-    outcome = IngestResult(results, run.pk)
+    subjects = {(key.employee_id, key.department_id) for key in touched}
+    values_current = refresh_inline_subjects is None or len(subjects) <= refresh_inline_subjects
+    if values_current:
+        metric_values_refresh(company=company, touched=touched)
+    else:
+        _refresh_after_commit(company, touched)
+    outcome = IngestResult(results, run.pk, values_current)
     _run_totals(run, company, items, new_events)
     _run_update(run, outcome, own_run=own_run)
     _audit(company, source, actor, outcome, corrections)
     return outcome
+
+
+def _refresh_after_commit(company: Company, touched: list[TouchedKey]) -> None:
+    """Hand the touched keys to ``metric_values_refresh_task`` once the batch is committed."""
+    from jixiao.metrics.tasks import metric_values_refresh_task
+
+    keys = sorted(
+        {
+            (key.employee_id, key.department_id, key.indicator_id, key.occurred_at.isoformat())
+            for key in touched
+        },
+        key=lambda k: (k[0] or 0, k[1] or 0, k[2], k[3]),
+    )
+    company_id = company.pk
+    transaction.on_commit(lambda: metric_values_refresh_task(company_id, keys))
 
 
 def _flag_anomalies(company: Company, source: MetricSource, events: list[MetricEvent]) -> None:
