@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from jixiao.core.api_errors import ERRORS
+from jixiao.metrics.models import MetricSource
 from jixiao.org.models import Employee
 
 WRITE_ERRORS = {**ERRORS, 409: ERRORS[422]}
@@ -43,3 +44,13 @@ def own_employee(user: Any) -> Employee:
     if employee is None:
         raise PermissionDenied
     return employee
+
+
+def source_in_company(user: Any, source_id: int | None) -> MetricSource | None:
+    """The user's company's source with this id; None for no id; another company's: 404."""
+    if source_id is None:
+        return None
+    source = MetricSource.objects.filter(company_id=user.company_id, pk=source_id).first()
+    if source is None:
+        raise Http404
+    return source

@@ -15,14 +15,20 @@ from pydantic import Field
 from jixiao.core.api_errors import ERRORS, ServiceError
 from jixiao.core.pagination import Page, PageQuery, paginate
 from jixiao.metrics import selectors
-from jixiao.metrics.api.common import WRITE_ERRORS, admin, employee_in_company, member, own_employee
+from jixiao.metrics.api.common import (
+    WRITE_ERRORS,
+    admin,
+    employee_in_company,
+    member,
+    own_employee,
+    source_in_company,
+)
 from jixiao.metrics.models import (
     IdentityLink,
     Indicator,
     ManualEntry,
     MetricDispute,
     MetricEvent,
-    MetricSource,
     UnmatchedIdentity,
 )
 from jixiao.metrics.services import disputes as dispute_services
@@ -143,13 +149,7 @@ def identity_list(
 def identity_create(request: HttpRequest, payload: MetricLinkIn) -> Status[dict[str, object]]:
     user = admin(request)
     employee = employee_in_company(user, payload.employee_id)
-    source = None
-    if payload.source_id is not None:
-        source = MetricSource.objects.filter(
-            company_id=user.company_id, pk=payload.source_id
-        ).first()
-        if source is None:
-            raise Http404
+    source = source_in_company(user, payload.source_id)
     link, matched = identity_services.identity_link_create(
         company=user.company, actor=user, identity=payload.identity, employee=employee,
         source=source,

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from jixiao.metrics.api.common import WRITE_ERRORS, admin
+from jixiao.metrics.api.common import WRITE_ERRORS, admin, source_in_company
 from jixiao.metrics.api.sources import MetricConnectionOut
 from jixiao.metrics.connectors.base import config_masked
-from jixiao.metrics.models import MetricSource
 from jixiao.metrics.services.sync import source_config_test
 
 router = Router(tags=["metrics"])
@@ -30,13 +29,7 @@ def source_config_try(request: HttpRequest, payload: MetricConnectionTryIn) -> d
     """测试连接 with settings not saved yet (a new source, or changes to one): ok or the
     reason; nothing is stored. Bad settings are a 422 with the fields ("config.url")."""
     user = admin(request)
-    source = None
-    if payload.source_id is not None:
-        source = MetricSource.objects.filter(
-            company_id=user.company_id, pk=payload.source_id
-        ).first()
-        if source is None:
-            raise Http404
+    source = source_in_company(user, payload.source_id)
     report = source_config_test(kind=payload.kind, config=payload.config, source=source)
     return {
         "ok": report.ok,
