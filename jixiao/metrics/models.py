@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jixiao.core.models import Company
 from jixiao.org.models import CompanyOwned, Department, Employee
 
 USER = settings.AUTH_USER_MODEL
@@ -303,21 +304,61 @@ class CorrectionKind(models.TextChoices):
 
 
 class MetricEvent(CompanyOwned):
-    """One data point from one source record: the single store every figure comes from."""
+    """One data point from one source record: the single store every figure comes from.
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="events")
+    The table takes millions of rows, so it carries only the indexes its readers use.
+    The foreign keys the ingest fills from rows it has just read (company, indicator,
+    version, person, team, source, run) keep Django's relation and delete rules but no
+    index and no database constraint of their own: each costs a B-tree write or a
+    constraint check per stored event (measured: 757 s for a million events with them).
+    Events are never deleted, people leave by status, and ``PROTECT`` is enforced by
+    Django's delete collector.
+    """
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,
+    )
     indicator_version = models.ForeignKey(
-        IndicatorVersion, on_delete=models.PROTECT, related_name="+"
+        IndicatorVersion,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     employee = models.ForeignKey(
-        Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="metric_events"
+        Employee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="metric_events",
+        db_index=False,
+        db_constraint=False,
     )
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     value = models.DecimalField(_("数值"), max_digits=VALUE_DIGITS, decimal_places=VALUE_PLACES)
     occurred_at = models.DateTimeField(_("发生时间"))
-    source = models.ForeignKey(MetricSource, on_delete=models.PROTECT, related_name="events")
+    source = models.ForeignKey(
+        MetricSource,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,
+    )
     source_event_id = models.CharField(_("来源记录编号"), max_length=200)
     identity = models.CharField(_("外部身份"), max_length=200, blank=True)
     evidence_url = models.URLField(_("证据链接"), max_length=500, blank=True)
@@ -327,7 +368,12 @@ class MetricEvent(CompanyOwned):
         _("状态"), max_length=20, choices=EventStatus.choices, default=EventStatus.COUNTED
     )
     correction_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        db_index=False,
     )
     correction_kind = models.CharField(
         _("更正方式"), max_length=10, choices=CorrectionKind.choices, blank=True, default=""
@@ -336,10 +382,15 @@ class MetricEvent(CompanyOwned):
     disputed = models.BooleanField(_("有争议"), default=False)
     ingested_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
-        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     run = models.ForeignKey(
-        SourceRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+        SourceRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_constraint=False,
     )
 
     class Meta:
@@ -353,10 +404,28 @@ class MetricEvent(CompanyOwned):
         ]
         indexes = [
             models.Index(fields=["company", "employee", "indicator", "occurred_at"]),
-            models.Index(fields=["company", "department", "indicator", "occurred_at"]),
             models.Index(fields=["company", "indicator", "occurred_at"]),
-            models.Index(fields=["company", "status"]),
-            models.Index(fields=["source", "identity", "status"]),
+            # The few rows that are not plain employee events get small partial indexes.
+            models.Index(
+                fields=["company", "department", "indicator", "occurred_at"],
+                condition=models.Q(department__isnull=False),
+                name="metric_event_team_idx",
+            ),
+            models.Index(
+                fields=["company", "identity"],
+                condition=models.Q(status="parked_unmatched"),
+                name="metric_event_parked_idx",
+            ),
+            models.Index(
+                fields=["correction_of"],
+                condition=models.Q(correction_of__isnull=False),
+                name="metric_event_correction_idx",
+            ),
+            models.Index(
+                fields=["created_by"],
+                condition=models.Q(created_by__isnull=False),
+                name="metric_event_creator_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -376,14 +445,40 @@ class PeriodKind(models.TextChoices):
 
 
 class MetricValue(CompanyOwned):
-    """The aggregate of one indicator for one employee (or team) and one period."""
+    """The aggregate of one indicator for one employee (or team) and one period.
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    Values are derived data, rewritten in bulk by every refresh: the keys carry no
+    single-column index or database constraint of their own (the unique keys and the
+    two composite indexes serve every reader); Django's delete collector cascades.
+    """
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="values",
+        db_index=False,
+        db_constraint=False,
+    )
     employee = models.ForeignKey(
-        Employee, on_delete=models.CASCADE, null=True, blank=True, related_name="metric_values"
+        Employee,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="metric_values",
+        db_index=False,
+        db_constraint=False,
     )
     department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     period_kind = models.CharField(_("周期"), max_length=10, choices=PeriodKind.choices)
     period_start = models.DateField(_("周期开始"))

@@ -10,6 +10,7 @@ indicators that depend on them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
@@ -43,8 +44,16 @@ WRITE_CHUNK = 5000
 #: Aggregations the database adds up when many people are refreshed at once.
 SQL_AGGREGATIONS = frozenset(
     {Aggregation.SUM, Aggregation.COUNT, Aggregation.AVERAGE, Aggregation.MINIMUM,
-     Aggregation.MAXIMUM}
+     Aggregation.MAXIMUM, Aggregation.DISTINCT_COUNT}
 )  # fmt: skip
+#: Aggregations whose quarter and year follow from the month values alone (a distinct
+#: count does not: one customer served in two months is still one customer).
+ROLLUP_AGGREGATIONS = frozenset(
+    {Aggregation.SUM, Aggregation.COUNT, Aggregation.AVERAGE, Aggregation.MINIMUM,
+     Aggregation.MAXIMUM, Aggregation.LATEST}
+)  # fmt: skip
+#: Periods rolled up from the month values they are made of.
+ROLLED_UP_KINDS = frozenset({engine.QUARTER, engine.YEAR})
 #: Below this many people a refresh reads their events (few rows, one query).
 SQL_PATH_MIN_SUBJECTS = 50
 SCALE = 10**VALUE_PLACES
@@ -133,12 +142,38 @@ def _refresh_direct(
     version = indicator.current_version
     if version is None or version.aggregation not in engine.DIRECT_AGGREGATIONS:
         return 0
+    if version.aggregation not in ROLLUP_AGGREGATIONS:
+        return _refresh_from_events(company, indicator, version, subjects, subject_zone)
+    # Days, weeks and months from the events; then quarters and years from the months.
+    rolled: dict[Subject, set[tuple[str, dt.date]]] = {}
+    direct: dict[Subject, set[tuple[str, dt.date]]] = {}
+    for subject, wanted in subjects.items():
+        later = {period for period in wanted if period[0] in ROLLED_UP_KINDS}
+        if later:
+            rolled[subject] = later
+        if len(later) < len(wanted):
+            direct[subject] = wanted - later
+    written = _refresh_from_events(company, indicator, version, direct, subject_zone)
+    if rolled:
+        written += _store(company, indicator, _rolled_up(company, indicator, version, rolled))
+    return written
+
+
+def _refresh_from_events(
+    company: Company,
+    indicator: Indicator,
+    version: IndicatorVersion,
+    subjects: dict[Subject, set[tuple[str, dt.date]]],
+    subject_zone: dict[Subject, zoneinfo.ZoneInfo],
+) -> int:
+    if not subjects:
+        return 0
     results: dict[tuple[Subject, str, dt.date], engine.Aggregate] = {}
     people = [subject for subject in subjects if subject[0] is not None]
     if version.aggregation in SQL_AGGREGATIONS and len(people) >= SQL_PATH_MIN_SUBJECTS:
         results.update(
             _aggregate_in_database(
-                company, indicator, version.aggregation,
+                company, indicator, version,
                 {subject: subjects[subject] for subject in people}, subject_zone,
             )
         )  # fmt: skip
@@ -203,12 +238,12 @@ def _columns(names: Iterable[str]) -> list[str]:
 def _aggregate_in_database(
     company: Company,
     indicator: Indicator,
-    aggregation: str,
+    version: IndicatorVersion,
     subjects: dict[Subject, set[tuple[str, dt.date]]],
     subject_zone: dict[Subject, zoneinfo.ZoneInfo],
 ) -> dict[tuple[Subject, str, dt.date], engine.Aggregate]:
-    """Sum, count, average, minimum and maximum of many people's periods, added up by the
-    database instead of reading every event into Python: one GROUP BY employee query per
+    """Sum, count, distinct count, average, minimum and maximum of many people's periods,
+    added up by the database instead of reading every event into Python: one GROUP BY employee query per
     distinct (time zone, period) window, and for days one query per time zone and UTC
     offset that groups by employee and local day number. Gives the same figures as
     ``engine.aggregate`` over the same events (the tests compare both paths): sums are
@@ -234,7 +269,7 @@ def _aggregate_in_database(
                     day_groups[(str(tz), offset)][start].append(subject)
                     continue
             windows[(str(tz), kind, start)].append(subject)
-    empty = engine.aggregate(aggregation, [])
+    empty = engine.aggregate(version.aggregation, [])
     results: dict[tuple[Subject, str, dt.date], engine.Aggregate] = {}
     for (_tz, kind, start), members in windows.items():
         begin, end = engine.period_window(kind, start, subject_zone[members[0]])
@@ -242,7 +277,7 @@ def _aggregate_in_database(
         found = {
             employee_id: figures
             for (employee_id, _n), figures in _grouped(
-                company, indicator, aggregation, begin, end, wanted_ids, None
+                company, indicator, version, begin, end, wanted_ids, None
             ).items()
         }
         for subject in members:
@@ -253,7 +288,7 @@ def _aggregate_in_database(
         begin = engine.period_window(engine.DAY, first, tz)[0]
         end = engine.period_window(engine.DAY, last, tz)[1]
         wanted_ids = {e for members in days.values() for e, _d in members if e is not None}
-        found_days = _grouped(company, indicator, aggregation, begin, end, wanted_ids, offset)
+        found_days = _grouped(company, indicator, version, begin, end, wanted_ids, offset)
         for day, members in days.items():
             number = (day - EPOCH_DAY).days
             for subject in members:
@@ -275,16 +310,35 @@ def _fixed_offset(day: dt.date, tz: zoneinfo.ZoneInfo) -> int | None:
     return int(begin.total_seconds())
 
 
+def _distinct_expression(key: str) -> RawSQL:
+    """What a distinct count counts, as ``_distinct_of`` reads it: the evidence field
+    ``key`` as text when it is there and not empty, else the event itself."""
+    ops = connection.ops
+    evidence = ops.quote_name(MetricEvent._meta.get_field("evidence").column)
+    pk = ops.quote_name(MetricEvent._meta.pk.column)  # type: ignore[union-attr]
+    if not key:
+        return RawSQL(f"'#' || {pk}", ())  # noqa: S611 (model column names only)
+    if connection.vendor == "sqlite":
+        found = f"CAST(json_extract({evidence}, %s) AS TEXT)"
+        path = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    else:
+        found = f"({evidence} ->> %s)"
+        path = key
+    # The key is a bound parameter; only model column names go into the SQL text.
+    return RawSQL(f"COALESCE(NULLIF({found}, ''), '#' || {pk})", (path,))  # noqa: S611
+
+
 def _grouped(
     company: Company,
     indicator: Indicator,
-    aggregation: str,
+    version: IndicatorVersion,
     begin: dt.datetime,
     end: dt.datetime,
     wanted_ids: set[int],
     day_offset: int | None,
 ) -> dict[tuple[int, int], engine.Aggregate]:
     """{(employee id, local day number or 0): figures} of the counted events in [begin, end)."""
+    aggregation = version.aggregation
     sqlite = connection.vendor == "sqlite"
     total = Sum(Cast(Round(F("value") * SCALE), BigIntegerField())) if sqlite else Sum("value")
     rows = MetricEvent.objects.filter(
@@ -309,11 +363,21 @@ def _grouped(
             # Only the model's column name and a bound integer go into the SQL.
             bucket=RawSQL(expression, (day_offset,), output_field=BigIntegerField())  # noqa: S611
         )
+    distinct: Any = Value(0)
+    if aggregation == Aggregation.DISTINCT_COUNT:
+        distinct = Count(_distinct_expression(version.distinct_key), distinct=True)
     found: dict[tuple[int, int], engine.Aggregate] = {}
-    for employee_id, bucket, count, added, low, high, last_at in (
+    for employee_id, bucket, count, added, low, high, last_at, different in (
         grouped.values("employee_id", "bucket")
-        .annotate(n=Count("pk"), t=total, lo=Min("value"), hi=Max("value"), at=Max("occurred_at"))
-        .values_list("employee_id", "bucket", "n", "t", "lo", "hi", "at")
+        .annotate(
+            n=Count("pk"),
+            t=total,
+            lo=Min("value"),
+            hi=Max("value"),
+            at=Max("occurred_at"),
+            d=distinct,
+        )
+        .values_list("employee_id", "bucket", "n", "t", "lo", "hi", "at", "d")
     ):
         if employee_id not in wanted_ids:
             continue
@@ -323,6 +387,8 @@ def _grouped(
             value = added
         elif aggregation == Aggregation.COUNT:
             value = Decimal(count)
+        elif aggregation == Aggregation.DISTINCT_COUNT:
+            value = Decimal(different)
         elif aggregation == Aggregation.AVERAGE:
             value = added / count
         elif aggregation == Aggregation.MINIMUM:
@@ -333,37 +399,121 @@ def _grouped(
     return found
 
 
+def _rolled_up(
+    company: Company,
+    indicator: Indicator,
+    version: IndicatorVersion,
+    subjects: dict[Subject, set[tuple[str, dt.date]]],
+) -> dict[tuple[Subject, str, dt.date], engine.Aggregate]:
+    """Quarters and years from the stored month values they are made of: one GROUP BY
+    per (period, chunk of subjects) over at most twelve rows a person instead of a
+    year of events. Each month was computed in its subject's own time zone, so the
+    union of its months is the subject's quarter or year exactly. The figures equal
+    ``engine.aggregate`` over the period's events: counts and exact sums add up, an
+    average is the summed total over the summed count, a minimum or maximum is the
+    least or greatest month's, and a latest value is the value of the month whose last
+    event is the latest (months never overlap)."""
+    aggregation = version.aggregation
+    wanted: dict[tuple[str, dt.date], list[Subject]] = defaultdict(list)
+    for subject, periods in subjects.items():
+        for period in periods:
+            wanted[period].append(subject)
+    sqlite = connection.vendor == "sqlite"
+    total = Sum(Cast(Round(F("sum") * SCALE), BigIntegerField())) if sqlite else Sum("sum")
+    empty = engine.aggregate(aggregation, [])
+    results: dict[tuple[Subject, str, dt.date], engine.Aggregate] = {}
+    for (kind, start), members in wanted.items():
+        months = MetricValue.objects.filter(
+            company=company,
+            indicator=indicator,
+            period_kind=engine.MONTH,
+            period_start__gte=start,
+            period_start__lt=engine.period_end(kind, start),
+            count__gt=0,
+        ).order_by()
+        found: dict[Subject, engine.Aggregate] = {}
+        for offset in range(0, len(members), CHUNK):
+            chunk = members[offset : offset + CHUNK]
+            employees = [e for e, _d in chunk if e is not None]
+            departments = [d for e, d in chunk if e is None and d is not None]
+            rows = months.filter(
+                Q(employee_id__in=employees)
+                | Q(employee__isnull=True, department_id__in=departments)
+            )
+            if aggregation == Aggregation.LATEST:
+                found.update(_latest_of_months(rows))
+                continue
+            for employee_id, department_id, count, added, low, high, last_at in (
+                rows.values("employee_id", "department_id")
+                .annotate(
+                    n=Sum("count"), t=total, lo=Min("value"), hi=Max("value"),
+                    at=Max("last_event_at"),
+                )
+                .values_list("employee_id", "department_id", "n", "t", "lo", "hi", "at")
+            ):  # fmt: skip
+                who: Subject = (employee_id, None) if employee_id else (None, department_id)
+                added = Decimal(added).scaleb(-VALUE_PLACES) if sqlite else Decimal(added)
+                value: Decimal | None
+                if aggregation == Aggregation.SUM:
+                    value = added
+                elif aggregation == Aggregation.COUNT:
+                    value = Decimal(count)
+                elif aggregation == Aggregation.AVERAGE:
+                    value = added / count
+                elif aggregation == Aggregation.MINIMUM:
+                    value = low
+                else:
+                    value = high
+                found[who] = engine.Aggregate(value, count, added, last_at)
+        for subject in members:
+            results[(subject, kind, start)] = found.get(subject, empty)
+    return results
+
+
+def _latest_of_months(rows: Any) -> dict[Subject, engine.Aggregate]:
+    """Each subject's latest value: the value of its month with the latest event."""
+    found: dict[Subject, engine.Aggregate] = {}
+    latest: dict[Subject, dt.datetime] = {}
+    counts: dict[Subject, int] = defaultdict(int)
+    totals: dict[Subject, Decimal] = defaultdict(Decimal)
+    for employee_id, department_id, value, count, total, last_at in rows.values_list(
+        "employee_id", "department_id", "value", "count", "sum", "last_event_at"
+    ):
+        subject: Subject = (employee_id, None) if employee_id else (None, department_id)
+        counts[subject] += count
+        totals[subject] += total
+        if last_at is not None and (subject not in latest or last_at > latest[subject]):
+            latest[subject] = last_at
+            found[subject] = engine.Aggregate(value, 0, Decimal(0), last_at)
+    return {
+        subject: engine.Aggregate(figures.value, counts[subject], totals[subject], figures.last_at)
+        for subject, figures in found.items()
+    }
+
+
 def _store(
     company: Company,
     indicator: Indicator,
     results: dict[tuple[Subject, str, dt.date], engine.Aggregate],
 ) -> int:
-    """Write the values: one INSERT per new row and one UPDATE per existing row, sent in
-    batches straight to the database (the rows are plain figures: no model instances,
-    no signals — ``bulk_create``/``bulk_update`` cost ten times more per row here)."""
+    """Write the values with one ``INSERT … ON CONFLICT DO UPDATE`` per row, sent in
+    batches straight to the database: no read of the existing rows first, no model
+    instances, no signals (``bulk_create``/``bulk_update`` cost ten times more per row
+    here). People's and teams' values meet their own partial unique key."""
     if not results:
         return 0
-    existing: dict[tuple[Subject, str, dt.date], int] = {}
-    subjects = {subject for subject, _k, _s in results}
-    employees = [e for e, _d in subjects if e is not None]
-    departments = [d for e, d in subjects if e is None and d is not None]
-    starts = {start for _subject, _k, start in results}
-    for offset in range(0, max(len(employees), len(departments), 1), CHUNK):
-        who = Q(employee_id__in=employees[offset : offset + CHUNK]) | Q(
-            employee__isnull=True, department_id__in=departments[offset : offset + CHUNK]
-        )
-        rows = MetricValue.objects.filter(
-            who, company=company, indicator=indicator, period_start__in=starts
-        ).values_list("pk", "employee_id", "department_id", "period_kind", "period_start")
-        for pk, employee_id, department_id, kind, start in rows:
-            subject: Subject = (employee_id, None) if employee_id else (None, department_id)
-            existing[(subject, kind, start)] = pk
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
-    creates: list[tuple[Any, ...]] = []
-    updates: list[tuple[Any, ...]] = []
+    people: list[tuple[Any, ...]] = []
+    teams: list[tuple[Any, ...]] = []
     for (subject, kind, start), result in results.items():
-        figures = (
+        row = (
+            company.pk,
+            indicator.pk,
+            subject[0],
+            subject[1],
+            kind,
+            ops.adapt_datefield_value(start),
             engine.quantize(result.value),
             result.note[:200],
             result.count,
@@ -373,29 +523,36 @@ def _store(
             ops.adapt_datetimefield_value(result.last_at),
             now,
         )
-        found = existing.get((subject, kind, start))
-        if found is None:
-            key = (company.pk, indicator.pk, subject[0], subject[1], kind,
-                   ops.adapt_datefield_value(start))  # fmt: skip
-            creates.append((*key, *figures))
-        else:
-            updates.append((*figures, found))
+        (people if subject[0] is not None else teams).append(row)
+    with connection.cursor() as cursor:
+        for rows, statement in ((people, _upsert("employee")), (teams, _upsert("department"))):
+            for offset in range(0, len(rows), WRITE_CHUNK):
+                cursor.executemany(statement, rows[offset : offset + WRITE_CHUNK])
+    return len(results)
+
+
+@functools.cache
+def _upsert(subject_field: str) -> str:
+    """The statement that writes one person's (``employee``) or team's (``department``)
+    value over the partial unique key of its kind."""
+    ops = connection.ops
+    employee = ops.quote_name(_columns(("employee",))[0])
+    condition = f"{employee} IS NOT NULL" if subject_field == "employee" else f"{employee} IS NULL"
     table = ops.quote_name(MetricValue._meta.db_table)
-    if creates:
-        names = ", ".join(ops.quote_name(c) for c in _columns((*_KEY_FIELDS, *_VALUE_FIELDS)))
-        marks = ", ".join(["%s"] * (len(_KEY_FIELDS) + len(_VALUE_FIELDS)))
-        insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 (model names)
-        with connection.cursor() as cursor:
-            for offset in range(0, len(creates), WRITE_CHUNK):
-                cursor.executemany(insert, creates[offset : offset + WRITE_CHUNK])
-    if updates:
-        assignments = ", ".join(f"{ops.quote_name(c)} = %s" for c in _columns(_VALUE_FIELDS))
-        pk_column = ops.quote_name(MetricValue._meta.pk.column)  # type: ignore[union-attr]
-        update = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608
-        with connection.cursor() as cursor:
-            for offset in range(0, len(updates), WRITE_CHUNK):
-                cursor.executemany(update, updates[offset : offset + WRITE_CHUNK])
-    return len(creates) + len(updates)
+    names = ", ".join(ops.quote_name(c) for c in _columns((*_KEY_FIELDS, *_VALUE_FIELDS)))
+    marks = ", ".join(["%s"] * (len(_KEY_FIELDS) + len(_VALUE_FIELDS)))
+    target = ", ".join(
+        ops.quote_name(c)
+        for c in _columns(("company", "indicator", subject_field, "period_kind", "period_start"))
+    )
+    assignments = ", ".join(
+        f"{ops.quote_name(c)} = excluded.{ops.quote_name(c)}" for c in _columns(_VALUE_FIELDS)
+    )
+    # Only model column names go into the statement; every figure is a bound parameter.
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608
+        f"ON CONFLICT ({target}) WHERE {condition} DO UPDATE SET {assignments}"
+    )
 
 
 def _derived_order(indicators: dict[int, Indicator]) -> list[Indicator]:
