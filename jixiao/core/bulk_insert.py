@@ -38,7 +38,7 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -107,6 +107,7 @@ class RowWriter:
         order_by: Sequence[str] = (),
         chunk: int = CHUNK,
         sort_chunks: bool = False,
+        sort_key: Callable[[tuple[Any, ...]], Any] | None = None,
     ) -> None:
         self.table = table
         self.columns = tuple(columns)
@@ -115,6 +116,7 @@ class RowWriter:
         self.order_by = tuple(order_by)
         self.chunk = chunk
         self.sort_chunks = sort_chunks
+        self.sort_key = sort_key  # sorts each chunk by this key (rows may hold None)
         self.inserted = 0
         self.sent = 0
         self.writer_cpu_s = 0.0  # SQLite: the writer thread's CPU time
@@ -237,7 +239,9 @@ class RowWriter:
         if not rows:
             return
         self.sent += len(rows)
-        if self.sort_chunks:
+        if self.sort_key is not None:
+            rows.sort(key=self.sort_key)
+        elif self.sort_chunks:
             rows.sort()
         if self._postgresql:
             self._copy_rows(rows)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -161,3 +163,46 @@ def read_file(*, file_name: str, data: bytes, max_bytes: int) -> RawSheet:
 
 def _filled(cell: Cell) -> bool:
     return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+# --- Unbounded reading (the bulk imports) -----------------------------------------
+
+
+def _sniff_delimiter(sample: str) -> str:
+    counts = {d: sample.count(d) for d in ",;\t|"}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    text = decode_text(data)
+    head = "\n".join(text[:8192].splitlines()[:20])
+    return csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(head))
+
+
+def file_rows(file_name: str, data: bytes) -> Iterator[list[Any]]:
+    """A file's rows as they are read, without a row limit (the bulk imports stream
+    them): an Excel workbook's first sheet, or a CSV in any encoding and delimiter."""
+    name = file_name.lower()
+    if name.endswith((".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")):
+        sheet = read_excel_unbounded(data)
+        return iter(sheet)
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise FileRejected(
+            _("文件扩展名是 CSV，但内容是 Excel 文件，请改用 .xlsx 扩展名。"), code="malformed"
+        )
+    return _csv_rows(data)
+
+
+def read_excel_unbounded(data: bytes) -> list[list[Any]]:
+    """The first sheet's rows (no row limit)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return [
+            list(row) for row in workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        ]
+    except Exception:  # calamine's own error types: reported as the framework does
+        read_excel(data)  # raises the framework's FileRejected with its message
+        raise

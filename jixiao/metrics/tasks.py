@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from huey import crontab
@@ -144,3 +145,21 @@ def metric_values_refresh_task(
     ]
     with scope(company=company):
         return metric_values_refresh(company=company, touched=touched)
+
+
+@db_task(retries=3, retry_delay=30)
+def metric_run_after_import_task(company_id: int, run_id: int) -> int:
+    """After a bulk import: the jump and near-duplicate flags of its rows, then the values
+    they touched; returns how many values were written. Safe to run twice (a flag is
+    only added where the event lacks it; a refresh recomputes from the events)."""
+    from jixiao.core.models import Company
+    from jixiao.metrics.services.aggregation import metric_values_refresh_run
+    from jixiao.metrics.services.anomalies import run_anomalies_flag
+
+    with scopes_disabled():
+        company = Company.objects.filter(pk=company_id).first()
+    if company is None:
+        return 0
+    with scope(company=company), transaction.atomic():
+        run_anomalies_flag(company, run_id)
+        return metric_values_refresh_run(company, run_id)

@@ -34,7 +34,6 @@ framework's row limit, with preview, saved mappings and the XLSX error report) a
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
 import io
 import itertools
@@ -68,7 +67,7 @@ from jixiao.core.bulk_insert import RowWriter, datetime_text
 from jixiao.core.db import bulk_write_cache, statistics_refresh
 from jixiao.core.models import Company, User
 from jixiao.imports.engine import FieldSpec, Issue, header_key, header_lookup
-from jixiao.imports.readers import FileRejected, decode_text, read_excel
+from jixiao.imports.readers import FileRejected, file_rows
 from jixiao.org.models import Employee
 
 MODE_ALL_OR_NOTHING = "all_or_nothing"
@@ -801,44 +800,6 @@ class BulkImportResult:
         }
 
 
-def _sniff_delimiter(sample: str) -> str:
-    counts = {d: sample.count(d) for d in ",;\t|"}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    text = decode_text(data)
-    head = "\n".join(text[:8192].splitlines()[:20])
-    return csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(head))
-
-
-def _sheet_rows(file_name: str, data: bytes) -> Iterator[list[Any]]:
-    name = file_name.lower()
-    if name.endswith((".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")):
-        sheet = read_excel_unbounded(data)
-        return iter(sheet)
-    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise FileRejected(
-            _("文件扩展名是 CSV，但内容是 Excel 文件，请改用 .xlsx 扩展名。"), code="malformed"
-        )
-    return _csv_rows(data)
-
-
-def read_excel_unbounded(data: bytes) -> list[list[Any]]:
-    """The first sheet's rows (no row limit: the bulk path streams from them)."""
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return [
-            list(row) for row in workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        ]
-    except Exception:  # calamine's own error types: reported as the framework does
-        read_excel(data)  # raises the framework's FileRejected with its message
-        raise
-
-
 def header_find(rows: Iterator[list[Any]]) -> tuple[int, list[str], list[tuple[int, list[Any]]]]:
     """The header row (the one of the first rows naming most punch fields), its number,
     and the rows read past it that are data."""
@@ -905,7 +866,7 @@ def punch_bulk_import(
     if not data.strip():
         raise ServiceError(_("文件是空的。"), code="empty", fields={"file": [_("文件是空的。")]})
     try:
-        rows = _sheet_rows(file_name, data)
+        rows = file_rows(file_name, data)
     except FileRejected as exc:
         raise ServiceError(exc.message, code=exc.code, fields={"file": [exc.message]}) from exc
     header_number, headers, first_rows = header_find(rows)

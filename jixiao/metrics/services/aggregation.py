@@ -21,7 +21,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import BigIntegerField, Count, F, Max, Min, Q, Sum, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Round
+from django.db.models.functions import Cast, Round, TruncDate
 from django.utils import timezone
 
 from jixiao.core.models import Company
@@ -35,6 +35,7 @@ from jixiao.metrics.models import (
     IndicatorVersion,
     MetricEvent,
     MetricValue,
+    SourceRun,
 )
 from jixiao.metrics.services.indicators import version_dependencies
 from jixiao.org.models import Employee
@@ -118,7 +119,62 @@ def metric_values_refresh(*, company: Company, touched: Iterable[TouchedKey]) ->
             name = zones.get(key.employee_id, company.time_zone) if key.employee_id else None
             tz = subject_zone[subject] = _zone(name or company.time_zone)
         day = engine.local_day(key.occurred_at, tz)
-        periods[(subject, key.indicator_id)].update(engine.periods_of(day))
+        periods[(subject, key.indicator_id)].update(_periods_of(day))
+    return _periods_refresh(company, periods, subject_zone)
+
+
+@functools.lru_cache(maxsize=4096)
+def _periods_of(day: dt.date) -> tuple[tuple[str, dt.date], ...]:
+    return tuple(engine.periods_of(day))
+
+
+def run_subjects_count(run: SourceRun) -> int:
+    """How many people and teams the events a run stored are about."""
+    found = MetricEvent.objects.filter(run=run).aggregate(
+        people=Count("employee_id", distinct=True), teams=Count("department_id", distinct=True)
+    )
+    return int(found["people"] or 0) + int(found["teams"] or 0)
+
+
+def metric_values_refresh_run(company: Company, run_id: int) -> int:
+    """Recompute every period the events stored by one run (a bulk import) fall in.
+
+    One GROUP BY (person or team, indicator, UTC date) gives the first and last event
+    of each group; the local days of those two instants are the only local days the
+    group's events can fall on, so nothing is recomputed that has no event of the run.
+    """
+    groups = (
+        MetricEvent.objects.filter(company=company, run_id=run_id)
+        .filter(Q(employee__isnull=False) | Q(department__isnull=False))
+        .annotate(utc_day=TruncDate("occurred_at", tzinfo=dt.UTC))
+        .values("employee_id", "department_id", "indicator_id", "utc_day")
+        .annotate(first=Min("occurred_at"), last=Max("occurred_at"))
+        .values_list("employee_id", "department_id", "indicator_id", "first", "last")
+        .order_by()
+    )
+    rows = list(groups)
+    if not rows:
+        return 0
+    zones = subject_time_zones(company, {row[0] for row in rows if row[0]})
+    periods: dict[tuple[Subject, int], set[tuple[str, dt.date]]] = defaultdict(set)
+    subject_zone: dict[Subject, zoneinfo.ZoneInfo] = {}
+    for employee_id, department_id, indicator_id, first, last in rows:
+        subject: Subject = (employee_id, None) if employee_id else (None, department_id)
+        tz = subject_zone.get(subject)
+        if tz is None:
+            name = zones.get(employee_id, company.time_zone) if employee_id else None
+            tz = subject_zone[subject] = _zone(name or company.time_zone)
+        wanted = periods[(subject, indicator_id)]
+        wanted.update(_periods_of(engine.local_day(first, tz)))
+        wanted.update(_periods_of(engine.local_day(last, tz)))
+    return _periods_refresh(company, periods, subject_zone)
+
+
+def _periods_refresh(
+    company: Company,
+    periods: dict[tuple[Subject, int], set[tuple[str, dt.date]]],
+    subject_zone: dict[Subject, zoneinfo.ZoneInfo],
+) -> int:
     indicators = {
         i.pk: i for i in Indicator.objects.filter(company=company).select_related("current_version")
     }

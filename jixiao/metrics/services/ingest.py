@@ -110,19 +110,38 @@ def identity_normalise(identity: str) -> str:
 
 def content_hash(item: EventInput) -> str:
     """Fingerprint of what an item says, to tell a harmless re-send from a conflicting one."""
+    return content_hash_of(
+        item.indicator_code, item.value, item.occurred_at, item.identity, item.employee_number,
+        item.department_code, item.evidence_url, item.evidence, item.correction, item.corrects,
+    )  # fmt: skip
+
+
+def content_hash_of(
+    indicator_code: str,
+    value: Decimal,
+    occurred_at: dt.datetime,
+    identity: str,
+    employee_number: str,
+    department_code: str,
+    evidence_url: str,
+    evidence: Any,
+    correction: str,
+    corrects: str,
+) -> str:
+    """``content_hash`` from the item's parts (the bulk file import has no ``EventInput``)."""
     payload = [
-        item.indicator_code,
-        str(item.value.normalize()) if item.value.is_finite() else str(item.value),
-        item.occurred_at.astimezone(dt.UTC).isoformat()
-        if item.occurred_at.tzinfo
-        else item.occurred_at.isoformat(),
-        identity_normalise(item.identity),
-        item.employee_number.strip(),
-        item.department_code.strip(),
-        item.evidence_url,
-        item.evidence,
-        item.correction,
-        item.corrects,
+        indicator_code,
+        str(value.normalize()) if value.is_finite() else str(value),
+        occurred_at.astimezone(dt.UTC).isoformat()
+        if occurred_at.tzinfo
+        else occurred_at.isoformat(),
+        identity_normalise(identity),
+        employee_number.strip(),
+        department_code.strip(),
+        evidence_url,
+        evidence,
+        correction,
+        corrects,
     ]
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -520,12 +539,27 @@ def _park(
     company: Company, source: MetricSource, parked: dict[str, list[EventInput]], now: dt.datetime
 ) -> None:
     """Add unmatched identities to HR's queue (or count more events on an open entry)."""
-    for identity, items in parked.items():
-        sample = {
-            "indicator": items[0].indicator_code,
-            "value": str(items[0].value),
-            "source_event_id": items[0].source_event_id,
-        }
+    parked_count(
+        company,
+        source,
+        {
+            identity: (len(items), {"indicator": items[0].indicator_code,
+                                    "value": str(items[0].value),
+                                    "source_event_id": items[0].source_event_id})
+            for identity, items in parked.items()
+        },
+        now,
+    )  # fmt: skip
+
+
+def parked_count(
+    company: Company,
+    source: MetricSource,
+    parked: dict[str, tuple[int, dict[str, str]]],
+    now: dt.datetime,
+) -> None:
+    """{identity: (events parked, a sample)} into HR's queue of unmatched identities."""
+    for identity, (count, sample) in parked.items():
         entry, created = UnmatchedIdentity.objects.select_for_update().get_or_create(
             source=source,
             identity=identity,
@@ -533,13 +567,13 @@ def _park(
                 "company": company,
                 "first_seen": now,
                 "last_seen": now,
-                "event_count": len(items),
+                "event_count": count,
                 "sample": sample,
             },
         )
         if not created:
             entry.last_seen = now
-            entry.event_count += len(items)
+            entry.event_count += count
             entry.resolved_at = None
             entry.save(update_fields=["last_seen", "event_count", "resolved_at"])
 
