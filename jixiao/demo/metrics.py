@@ -1,18 +1,19 @@
 """Work activity for the demo companies: the indicator library, sources and metric events.
 
 Each company gets the shipped library and the sources its story names, and about
-three months of events drawn from a seeded generator, all stored through the one
-ingest path (``metric_events_ingest``) so identity matching, idempotency, anomaly
-flags and aggregates are the real ones. The demo has no outside systems to pull
-from, so its sources are push sources named after the systems that would send:
+three months of events drawn from a seeded generator, all stored through the real
+ingest paths (``metric_events_ingest``, and ``metric_events_bulk_import`` for an
+exported file) so identity matching, idempotency, anomaly flags and aggregates are the
+real ones. The demo has no outside systems to pull from, so its sources are push
+sources, or file sources, named after the systems that would send:
 
 - 海星外贸 (seed 000): the CRM pushes customers, repeat purchases and orders; 王姐 keeps
   9 of her 10 old customers buying every month (复购率 90%), and 小李, whom she mentors,
   turns 17 of 20 customer contacts a month into orders (转化率 85%); mail metadata
   counts customer emails; 王姐's process suggestion with its saving is approved, 张姐's
   waits for her manager; 张姐 disputes one order; one CRM user is not matched yet.
-- 华锐汽车零部件 (seed 002): the ERP export gives output and defective units per
-  assembly worker and day; the overseas sales reps' visits and exhibition leads come
+- 华锐汽车零部件 (seed 002): the MES/ERP export file (imported by the bulk path) gives
+  output and defective units per assembly worker and day; the overseas sales reps' visits and exhibition leads come
   from the CRM with place and customer.
 - 蓝河环保设备 (seed 003): visits, orders and amounts for the sales reps; satisfaction
   scores and problem-resolution times for after-sales.
@@ -22,8 +23,10 @@ from, so its sources are push sources named after the systems that would send:
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
+import io
 import random
 import zoneinfo
 from collections.abc import Iterable, Sequence
@@ -47,6 +50,7 @@ from jixiao.metrics.models import (
     MetricValue,
     SourceKind,
 )
+from jixiao.metrics.services.bulk_import import metric_events_bulk_import
 from jixiao.metrics.services.disputes import dispute_raise, dispute_resolve
 from jixiao.metrics.services.indicators import (
     IndicatorDefinition,
@@ -501,40 +505,28 @@ def _quality_checks(demo: Demo) -> None:
 
 
 def _huarui(demo: Demo) -> None:
-    erp = _source(demo, "MES/ERP 日产量（推送）", SourceKind.PUSH, {})
+    erp = _source(demo, "MES/ERP 日产量（导出文件）", SourceKind.FILE, {})
     crm = _source(demo, "海外 CRM（推送）", SourceKind.PUSH, {})
-    items: list[EventInput] = []
+    # The MES exports a CSV of each day's output and defects; HR imports it as a file
+    # (the bulk path, as a real quarter's export of every worker would go).
+    lines = [["工号", "指标编码", "数值", "发生时间", "来源编号", "地点"]]
     for person in _people(demo.company, "装配工", "冲压工", "班组长")[:12]:
         skill = demo.rng.uniform(0.6, 1.3)
         for day in _workdays(demo):
             output = int(demo.rng.gauss(400 * skill, 30))
             defects = max(0, int(demo.rng.gauss(output * 0.012 / skill, 1.5)))
             key = f"erp-{day:%Y%m%d}-{person.employee_number}"
-            items.append(
-                _event(
-                    demo,
-                    person,
-                    "output_units",
-                    output,
-                    day,
-                    f"{key}-out",
-                    minute=17 * 60,
-                    line="总装线",
-                )
-            )
-            items.append(
-                _event(
-                    demo,
-                    person,
-                    "defective_units",
-                    defects,
-                    day,
-                    f"{key}-def",
-                    minute=17 * 60,
-                    line="总装线",
-                )
-            )
-    _ingest(demo, erp, items)
+            at = f"{day:%Y-%m-%d} 17:00"
+            lines.append([person.employee_number, "output_units", str(output), at, f"{key}-out",
+                          "总装线"])  # fmt: skip
+            lines.append([person.employee_number, "defective_units", str(defects), at,
+                          f"{key}-def", "总装线"])  # fmt: skip
+    out = io.StringIO()
+    csv.writer(out).writerows(lines)
+    metric_events_bulk_import(
+        company=demo.company, file=out.getvalue().encode(), actor=demo.hr,
+        mode="all_or_nothing", file_name="MES日产量导出.csv", source=erp,
+    )  # fmt: skip
     visits: list[EventInput] = []
     for person in _people(demo.company, "驻外销售代表", "区域销售经理"):
         location = person.work_location.name if person.work_location else ""

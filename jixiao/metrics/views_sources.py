@@ -43,6 +43,7 @@ from jixiao.metrics.connectors.base import (
 )
 from jixiao.metrics.importers import IMPORTABLE_KINDS, MetricEventImporter
 from jixiao.metrics.models import MetricSource, SourceKind, SourceRun
+from jixiao.metrics.services import bulk_import
 from jixiao.metrics.services import sources as services
 from jixiao.metrics.services.sync import (
     next_sync_at,
@@ -627,36 +628,69 @@ def source_runs(request: HttpRequest, pk: int) -> HttpResponse:
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("文件（.xlsx / .xls / .csv）"))
+    direct = forms.BooleanField(
+        label=gettext_lazy("直接导入（不预览，适合几十万行以上的大文件）"), required=False
+    )
+    mode = forms.ChoiceField(
+        label=gettext_lazy("直接导入的方式"),
+        choices=[
+            (bulk_import.MODE_ALL_OR_NOTHING, gettext_lazy("全部成功才导入")),
+            (bulk_import.MODE_VALID_ROWS_ONLY, gettext_lazy("只导入无错误的行")),
+        ],
+        initial=bulk_import.MODE_ALL_OR_NOTHING,
+        widget=forms.RadioSelect,
+        required=False,  # only a direct import uses it: all or nothing unless chosen
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def source_import(request: HttpRequest, pk: int) -> HttpResponse:
-    """Step 1: upload a file into this source; its remembered mapping is shown."""
+    """Step 1: upload a file into this source; its remembered mapping is shown. A file
+    beyond the wizard's row limit, or one sent with "直接导入", is imported at once by
+    the bulk path in the chosen mode, and its outcome shown here."""
     user = _admin(request)
     source = _source(user, pk)
     _importable(source)
     form = UploadForm(request.POST or None, request.FILES or None)
     status = 200
+    result = None
     if request.method == "POST":
         status = 422
         if not source.enabled:
             form.add_error(None, _("数据源已停用，请先启用。"))
         elif form.is_valid():
             upload = form.cleaned_data["file"]
+            data = upload.read()
+            direct = form.cleaned_data["direct"]
             try:
-                batch = import_services.batch_upload(
-                    company=user.company,
-                    actor=user,
-                    importer_name=IMPORTER,
-                    file_name=upload.name,
-                    data=upload.read(),
-                    options={"source": source.pk},
-                )
+                if not direct:
+                    batch = import_services.batch_upload(
+                        company=user.company,
+                        actor=user,
+                        importer_name=IMPORTER,
+                        file_name=upload.name,
+                        data=data,
+                        options={"source": source.pk},
+                    )
+                    return redirect("metrics:source_import_map", pk=source.pk, batch_id=batch.pk)
             except ServiceError as exc:
-                form.add_error("file", exc.message)
-            else:
-                return redirect("metrics:source_import_map", pk=source.pk, batch_id=batch.pk)
+                if exc.code != "too_many_rows":
+                    form.add_error("file", exc.message)
+                    direct = False
+                else:
+                    direct = True
+            if direct:
+                try:
+                    result = bulk_import.metric_events_bulk_import(
+                        company=user.company, file=data, actor=user,
+                        mode=form.cleaned_data["mode"] or bulk_import.MODE_ALL_OR_NOTHING,
+                        file_name=upload.name, source=source,
+                    )  # fmt: skip
+                except ServiceError as exc:
+                    form.add_error("file", exc.message)
+                else:
+                    status = 200
     batches = import_selectors.batches_for_viewer(user, importer_name=IMPORTER).filter(
         options__source=source.pk
     )[:20]
@@ -667,7 +701,8 @@ def source_import(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "metrics/source_import.html",
         {"source": source, "form": form, "batches": batches, "remembered": remembered,
-         "fields": importer.fields()},
+         "fields": importer.fields(), "result": result,
+         "issues": result.issues[:200] if result else []},
         status=status,
     )  # fmt: skip
 

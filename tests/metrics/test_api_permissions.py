@@ -13,10 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django_scopes import scopes_disabled
 
-from jixiao.metrics.models import MetricDispute
+from jixiao.metrics.models import MetricDispute, MetricSource, SourceKind
 from tests.conftest import World
 from tests.metrics.cast import ROLES, TARGETS, Data, client_as, target_number
 
@@ -196,7 +197,21 @@ def _company_calls() -> dict[str, Call]:
         ),
         "identity_delete": lambda c, d, k: c.delete(f"/api/v1/metrics/identities/{d.link[k].pk}"),
         "unmatched_list": lambda c, d, k: c.get("/api/v1/metrics/unmatched"),
+        "source_bulk_import": _bulk_import,
     }  # fmt: skip
+
+
+def _bulk_import(client: Client, data: Data, where: str) -> Any:
+    """A one-row file streamed into the company's file source."""
+    with scopes_disabled():
+        source, _new = MetricSource.objects.get_or_create(
+            company=data.source[where].company, name="文件", defaults={"kind": SourceKind.FILE}
+        )
+    csv = "工号,指标编码,数值,发生时间,来源编号\nA006,orders,1,2026-11-02 10:00,BULK-1\n"
+    return client.post(
+        f"/api/v1/metrics/sources/{source.pk}/bulk-import",
+        {"file": SimpleUploadedFile("events.csv", csv.encode()), "mode": "valid_rows_only"},
+    )
 
 
 COMPANY_CALLS = _company_calls()

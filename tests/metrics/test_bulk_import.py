@@ -230,7 +230,7 @@ def test_random_files_match_the_wizard(metrics_world: World, seed: int) -> None:
     people = ["A004", "A005"]
     rows = []
     for index in range(120):
-        who = rng.choice(people + ["", ""])
+        who = rng.choice([*people, "", ""])
         identity = "" if who else rng.choice(["x@elsewhere.example", "Y@ELSEWHERE.example"])
         when = rng.choice(["2026-10-31 23:30", "2026-11-01T00:10:00+08:00", "2026-11-02",
                            "2026/11/03 08:00", "2026-11-04 16:00:00Z"])  # fmt: skip
@@ -253,3 +253,105 @@ def test_random_files_match_the_wizard(metrics_world: World, seed: int) -> None:
     assert _stored(other) == _stored(wizard)
     assert len(_stored(other)) > 50
     assert MetricEvent.objects.filter(source=other, status=EventStatus.PARKED).exists()
+
+
+def test_the_upload_page_imports_a_big_file_directly(
+    metrics_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond the wizard's row limit the file goes through the bulk path in the chosen
+    mode; "直接导入" does so for any file. The outcome and its errors show on the page."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jixiao.imports import readers
+    from tests.metrics.cast import client_as
+
+    world = metrics_world
+    source = MetricSource.objects.create(
+        company=world.company, name="CRM 导出", kind=SourceKind.CRM
+    )
+    hr = client_as(world, "hr")
+    url = f"/metrics/sources/{source.pk}/import/"
+    monkeypatch.setattr(readers, "MAX_ROWS", 1)
+    rows = [GOOD, ["A999", "", "orders", "1", "2026-11-03", "R9", "", "", ""]]
+    page = hr.post(url, {"file": SimpleUploadedFile("big.csv", csv_bytes(rows, HEADERS)),
+                         "mode": "all_or_nothing"})  # fmt: skip
+    text = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="bulk-result"' in text
+    assert "未导入：文件有错误" in text and "工号 A999 不存在。" in text
+    assert not MetricEvent.objects.filter(source=source).exists()
+    page = hr.post(url, {"file": SimpleUploadedFile("big.csv", csv_bytes(rows, HEADERS)),
+                         "mode": "valid_rows_only"})  # fmt: skip
+    assert "共 2 行；新增 1 条" in page.content.decode()
+    assert MetricEvent.objects.filter(source=source).count() == 1
+    monkeypatch.setattr(readers, "MAX_ROWS", 200_000)
+    direct = hr.post(url, {"file": SimpleUploadedFile("small.csv", csv_bytes([GOOD], HEADERS)),
+                           "direct": "on", "mode": "all_or_nothing"})  # fmt: skip
+    assert "已存在 1 条" in direct.content.decode()
+    wizard = hr.post(url, {"file": SimpleUploadedFile("small.csv", csv_bytes([GOOD], HEADERS)),
+                           "mode": "all_or_nothing"})  # fmt: skip
+    assert wizard.status_code == 302  # to the mapping step
+
+
+def test_the_api_streams_a_file_into_a_source(metrics_world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.metrics.cast import client_as
+
+    world = metrics_world
+    source = MetricSource.objects.create(company=world.company, name="ERP", kind=SourceKind.ERP)
+    hr = client_as(world, "hr")
+    url = f"/api/v1/metrics/sources/{source.pk}/bulk-import"
+    headers = ["Staff", "KPI", "Qty", "When", "Ref"]
+    data = csv_bytes([["A004", "orders", "2", "2026-11-02 09:00", "E1"],
+                      ["A004", "orders", "x", "2026-11-02 09:00", "E2"]], headers)  # fmt: skip
+    mapping = ('{"Staff": "employee_number", "KPI": "indicator", "Qty": "value", '
+               '"When": "occurred_at", "Ref": "source_event_id"}')  # fmt: skip
+    refused = hr.post(url, {"file": SimpleUploadedFile("e.csv", data), "mapping": mapping})
+    assert refused.status_code == 200
+    body = refused.json()
+    assert body["committed"] is False and body["error_rows"] == 1
+    assert body["issues"] == [
+        {"row": 3, "column": "Qty", "message": "必须是数字。", "level": "error", "field": "value"}
+    ]
+    stored = hr.post(
+        url,
+        {"file": SimpleUploadedFile("e.csv", data), "mapping": mapping, "mode": "valid_rows_only"},
+    ).json()
+    assert (stored["created"], stored["committed"], stored["values_current"]) == (1, True, True)
+    source.refresh_from_db()
+    assert source.column_mapping == {}  # a mapping given with the file is not remembered
+    # Without a mapping, a file of the wizard's headers is recognised, and that mapping
+    # is remembered and used for the next file of that layout.
+    recognised = hr.post(url, {"file": SimpleUploadedFile("g.csv", csv_bytes([GOOD], HEADERS))})
+    assert recognised.json()["created"] == 1
+    source.refresh_from_db()
+    assert source.column_mapping["工号"] == "employee_number"
+    no_file = hr.post(url, {"mode": "valid_rows_only"})
+    assert no_file.status_code == 422 and no_file.json()["fields"] == {
+        "file": ["请选择要上传的文件。"]
+    }
+    bad_mapping = hr.post(url, {"file": SimpleUploadedFile("e.csv", data), "mapping": "{}"})
+    assert bad_mapping.status_code == 422
+    push = MetricSource.objects.create(company=world.company, name="推送", kind=SourceKind.PUSH)
+    refused_kind = hr.post(
+        f"/api/v1/metrics/sources/{push.pk}/bulk-import",
+        {"file": SimpleUploadedFile("e.csv", data)},
+    )
+    assert refused_kind.status_code == 422
+
+
+def test_a_file_of_many_people_is_finished_by_the_task_after_the_commit(
+    metrics_world: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    from jixiao.metrics.services import bulk_import
+
+    monkeypatch.setattr(bulk_import, "REFRESH_INLINE_SUBJECTS", 0)
+    rows = [GOOD, [*GOOD[:4], "2026-11-02 10:00", "R2", *GOOD[6:]]]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = _bulk(metrics_world, csv_bytes(rows, HEADERS))
+    assert result.values_current is False and len(callbacks) == 1
+    month = MetricValue.objects.filter(indicator__code="order_amount", period_kind="month")
+    assert not month.exists()
+    callbacks[0]()  # what the worker runs once the import is committed
+    assert month.get().value == Decimal("25601.0000")
+    assert MetricEvent.objects.get(source_event_id="R2").anomalies == ["duplicate_like"]

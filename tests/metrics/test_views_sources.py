@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
@@ -398,8 +399,22 @@ def _calls(where: str) -> dict[str, tuple[Call, str]]:
         "sync": (lambda c, s: c.post(f"/metrics/sources/{src(s, 'file')}/sync/"), "admin-302"),
         "secret": (lambda c, s: c.post(f"/metrics/sources/{src(s, 'push')}/secret/"), "admin"),
         "import": (lambda c, s: c.get(f"/metrics/sources/{src(s, 'file')}/import/"), "admin"),
+        "import_direct": (
+            lambda c, s: c.post(
+                f"/metrics/sources/{src(s, 'file')}/import/",
+                {
+                    "file": SimpleUploadedFile("e.csv", DIRECT_CSV),
+                    "direct": "on",
+                    "mode": "valid_rows_only",
+                },
+            ),
+            "admin",
+        ),
         "delete": (lambda c, s: c.post(f"/metrics/sources/{src(s, 'spare')}/delete/"), "admin-302"),
     }
+
+
+DIRECT_CSV = "工号,指标编码,数值,发生时间,来源编号\nA004,orders,1,2026-11-02 10:00,D-1\n".encode()
 
 
 def _expected(role: str, where: str, access: str) -> int:

@@ -263,7 +263,7 @@ def source_runs(
 # --- File imports into a source ---------------------------------------------------------
 
 
-def _importable_source(request: HttpRequest, source_id: int) -> MetricSource:
+def importable_source_of(request: HttpRequest, source_id: int) -> MetricSource:
     source = _source(request, source_id)
     if source.kind not in IMPORTABLE_KINDS:
         message = _("该类型的数据源不能导入文件。")
@@ -274,14 +274,14 @@ def _importable_source(request: HttpRequest, source_id: int) -> MetricSource:
 def _source_batch(
     request: HttpRequest, source_id: int, batch_id: int
 ) -> tuple[MetricSource, ImportBatch]:
-    source = _importable_source(request, source_id)
+    source = importable_source_of(request, source_id)
     batch = import_selectors.batch_for_viewer(viewer=request.user, pk=batch_id)
     if batch.importer != MetricEventImporter.name or batch.options.get("source") != source.pk:
         raise Http404
     return source, batch
 
 
-def _enabled(source: MetricSource) -> None:
+def source_enabled_check(source: MetricSource) -> None:
     if not source.enabled:
         raise ServiceError(_("数据源已停用。"), code="source_disabled", status=409)
 
@@ -317,8 +317,8 @@ def source_import(
     file has its columns, else the headers are recognised. The mapping of a successful
     dry run is remembered for the source. With ``dry_run`` nothing is written: the
     batch comes back with row-and-column errors and can be committed later."""
-    source = _importable_source(request, source_id)
-    _enabled(source)
+    source = importable_source_of(request, source_id)
+    source_enabled_check(source)
     if file is None:  # checked here, after the source: another company's id stays a 404
         message = _("请选择要上传的文件。")
         raise ServiceError(message, code="file_missing", fields={"file": [message]})
@@ -347,7 +347,7 @@ def source_import(
 def source_import_list(
     request: HttpRequest, source_id: int, paging: Query[PageQuery]
 ) -> dict[str, Any]:
-    source = _importable_source(request, source_id)
+    source = importable_source_of(request, source_id)
     batches = import_selectors.batches_for_viewer(
         request.user, importer_name=MetricEventImporter.name
     ).filter(options__source=source.pk)
@@ -394,7 +394,7 @@ def source_import_commit(
     """All or nothing, or the valid rows only, as chosen in the dry run; the rows are
     checked again against today's data first."""
     source, batch = _source_batch(request, source_id, batch_id)
-    _enabled(source)
+    source_enabled_check(source)
     batch = import_services.batch_commit(batch=batch, actor=request.user)  # type: ignore[arg-type]
     return _batch_status(batch)
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,6 +101,7 @@ _INSERT_COLUMNS = (
     "status", "anomalies",
 )  # fmt: skip
 _NO_FLAGS = "[]"
+_evidence_json = json.JSONEncoder(ensure_ascii=False).encode
 _OUT_OF_RANGE = json.dumps([engine.OUT_OF_RANGE])
 
 
@@ -204,10 +205,13 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
-def header_find(rows: Iterator[list[Any]]) -> tuple[int, list[str], list[tuple[int, list[Any]]]]:
-    """The header row (the one of the first rows naming most event fields), its number,
-    and the rows read past it that are data."""
+def header_find(
+    rows: Iterator[list[Any]], mapping: Mapping[str, str] | None = None
+) -> tuple[int, list[str], list[tuple[int, list[Any]]]]:
+    """The header row (the one of the first rows naming most event fields, or most
+    headers of ``mapping``), its number, and the rows read past it that are data."""
     lookup = header_lookup(metric_event_fields())
+    lookup.update({header_key(header): target for header, target in (mapping or {}).items()})
     buffered: list[tuple[int, list[Any]]] = []
     for number, cells in enumerate(rows, start=1):
         buffered.append((number, cells))
@@ -275,10 +279,14 @@ class _Reader:
         self.width = max(columns_at.values()) + 1
         self._evidence = [name for name in EVIDENCE_FIELDS if name in columns_at]
         self._times: dict[str, tuple[dt.datetime, str] | None] = {}
+        self._suffix = "+00" if connection.vendor == "postgresql" else ""  # as datetime_text
         # The file's own source ids and their first row: a repeat is an error at the
         # later row, as the wizard has it (a row without an id may repeat: its derived
         # id says "the same content", which is stored once).
         self.ids_seen: dict[str, int] = {}
+        self._memo: dict[str, dict[Any, str]] = {
+            name: {} for name in _MEMO_FIELDS if name in columns_at
+        }
 
     def issue(self, number: int, name: str, message: str) -> None:
         if len(self.issues) < MAX_ISSUES:
@@ -292,26 +300,48 @@ class _Reader:
 
     def _text(self, cells: list[Any], name: str, number: int) -> str | None:
         """The cell as its field's cleaner gives it ("" when empty, None on an error):
-        plain text that cleaner would leave as it is skips it."""
-        cell = self._cell(cells, name)
+        plain text that cleaner would leave as it is skips it. Columns that repeat a
+        few values (people, indicators, customers) are cleaned once per value."""
+        index = self.columns_at.get(name)
+        if index is None or index >= len(cells):
+            return ""
+        cell = cells[index]
         if cell is None:
             return ""
-        if type(cell) is str:
+        memo = self._memo.get(name)
+        if memo is not None:
+            try:
+                found = memo[cell]
+            except (KeyError, TypeError):
+                pass
+            else:
+                return found
+        text: str | None
+        if type(cell) is str and self._plain(cell.strip(), name):
             text = cell.strip()
-            if (
-                len(text) <= _MAX_LENGTHS[name]
-                and text.isprintable()
-                and "  " not in text
-                and not _WIDE.search(text)
-                and (name not in _CODES or " " not in text)
-            ):
-                return text.lower() if name == "indicator" else text
-        try:
-            value = self.specs[name].clean(cell)
-        except CleanError as exc:
-            self.issue(number, name, exc.message)
-            return None
-        return "" if value is None else str(value)
+            if name == "indicator":
+                text = text.lower()
+        else:
+            try:
+                value = self.specs[name].clean(cell)
+            except CleanError as exc:
+                self.issue(number, name, exc.message)
+                return None
+            text = "" if value is None else str(value)
+        if memo is not None and len(memo) < MEMO_LIMIT and type(cell) is str:
+            memo[cell] = text
+        return text
+
+    @staticmethod
+    def _plain(text: str, name: str) -> bool:
+        """Text the field's cleaner would return unchanged."""
+        return (
+            len(text) <= _MAX_LENGTHS[name]
+            and text.isprintable()
+            and "  " not in text
+            and not _WIDE.search(text)
+            and (name not in _CODES or " " not in text)
+        )
 
     def _moment(self, cells: list[Any], number: int) -> tuple[dt.datetime, str] | None:
         """(the aware time, its stored text), times without a zone in the company's."""
@@ -343,7 +373,8 @@ class _Reader:
         if moment < EARLIEST:
             self.issue(number, "occurred_at", _("发生时间过早。"))
             return None
-        result: tuple[dt.datetime, str] | None = (moment, datetime_text(moment))
+        utc = moment.astimezone(dt.UTC).replace(tzinfo=None)
+        result: tuple[dt.datetime, str] | None = (moment, utc.isoformat(" ") + self._suffix)
         if moment > self.latest:
             result = None
         if type(cell) is str and len(self._times) < 200_000:
@@ -433,7 +464,10 @@ class _Reader:
             self.issue(number, column, _("请填写工号、外部身份或部门编码之一。"))
         if evidence_url and not evidence_url.startswith(("http://", "https://")):
             self.issue(number, "evidence_url", _("证据链接必须以 http:// 或 https:// 开头。"))
-        if evidence:
+        # JSON needs at most 6 bytes per character (an escape) plus quotes and separators.
+        if evidence and sum(6 * (len(k) + len(v)) + 6 for k, v in evidence.items()) + 2 > (
+            MAX_EVIDENCE_BYTES
+        ):
             size = len(json.dumps(evidence, ensure_ascii=False).encode())
             if size > MAX_EVIDENCE_BYTES:
                 self.issue(
@@ -507,7 +541,7 @@ class _Reader:
             source_event_id,
             identity_normalise(identity or ""),
             evidence_url or "",
-            json.dumps(evidence, ensure_ascii=False) if evidence else "{}",
+            _evidence_json(evidence) if evidence else "{}",
             fingerprint,
             EventStatus.COUNTED.value if matched else EventStatus.PARKED.value,
             flags,
@@ -515,6 +549,10 @@ class _Reader:
 
 
 _CODES = frozenset({"employee_number", "department_code", "indicator"})
+#: Columns whose few distinct values are cleaned once each (up to ``MEMO_LIMIT``).
+_MEMO_FIELDS = ("employee_number", "identity", "department_code", "indicator", "customer",
+                "location", "correction")  # fmt: skip
+MEMO_LIMIT = 100_000
 #: Full-width ASCII and the ideographic space: the cleaners turn them half-width.
 _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _MAX_LENGTHS = {
@@ -559,8 +597,10 @@ def metric_events_bulk_import(
         rows = file_rows(file_name, file)
     except FileRejected as exc:
         raise ServiceError(exc.message, code=exc.code, fields={"file": [exc.message]}) from exc
-    header_number, headers, first_rows = header_find(rows)
     remembered = source.column_mapping if source is not None and not mapping else None
+    header_number, headers, first_rows = header_find(rows, mapping or remembered)
+    if remembered and not set(remembered) <= set(headers):
+        remembered = None  # the source's last mapping is of another layout: recognise
     columns_at = mapping_for(headers, mapping or remembered or None)
     mapping_used = {headers[i]: name for name, i in columns_at.items()}
     all_or_nothing = mode == MODE_ALL_OR_NOTHING

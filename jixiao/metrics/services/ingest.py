@@ -143,8 +143,12 @@ def content_hash_of(
         correction,
         corrects,
     ]
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_hash_text(payload).encode()).hexdigest()
+
+
+#: ``json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)``, the encoder
+#: made once (the bulk import fingerprints millions of rows).
+_hash_text = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
 
 
 def _item_error(index: int, item: EventInput, code: str, message: str, fld: str) -> ItemResult:
