@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,8 @@ from jixiao.core.models import Company, User
 from jixiao.metrics import engine, quality
 from jixiao.metrics.event_input import EventInput
 from jixiao.metrics.models import (
+    VALUE_DIGITS,
+    VALUE_PLACES,
     CorrectionKind,
     EventStatus,
     IdentityLink,
@@ -434,7 +436,7 @@ def metric_events_ingest(
             results.append(ItemResult(index, item.source_event_id, "unmatched"))
             parked[identity].append(item)
     _flag_anomalies(company, source, new_events)
-    MetricEvent.objects.bulk_create(new_events, batch_size=CHUNK)
+    events_insert(new_events)
     # A target may be a row of this same batch: link it now that it has its id.
     for target, event in corrections:
         MetricEvent.objects.filter(pk=target.pk).update(status=target.status)
@@ -508,16 +510,7 @@ def _flag_anomalies(company: Company, source: MetricSource, events: list[MetricE
         count__gt=0,
     ).values_list("employee_id", "indicator_id", "period_start", "sum", "count"):
         trailing[(emp, ind)].append((start, total / count))
-    times = {e.occurred_at for e in candidates}
-    seen: set[tuple[int | None, int, Decimal, dt.datetime]] = set(
-        MetricEvent.objects.filter(
-            company=company,
-            status=EventStatus.COUNTED,
-            employee_id__in=employee_ids,
-            indicator_id__in=indicator_ids,
-            occurred_at__in=times,
-        ).values_list("employee_id", "indicator_id", "value", "occurred_at")
-    )
+    seen = _stored_twins(company, candidates)
     for event in events:
         if event.status != EventStatus.COUNTED:
             continue
@@ -537,6 +530,115 @@ def _flag_anomalies(company: Company, source: MetricSource, events: list[MetricE
             near_duplicate=key in seen and bool(event.employee_id),
         )
         seen.add(key)
+
+
+TWIN_CHUNK = 300
+INSERT_CHUNK = 400
+
+
+def events_insert(events: list[MetricEvent]) -> None:
+    """Store new events and give each its id: one multi-row ``INSERT … RETURNING`` per
+    chunk with the values adapted once here (``bulk_create`` prepared every field of every
+    row through the model layer: 140 µs an event, most of a pushed batch's time). The
+    ids come back with their source ids, which are unique within the one source."""
+    if not events:
+        return
+    ops = connection.ops
+    table = ops.quote_name(MetricEvent._meta.db_table)
+    names = ", ".join(ops.quote_name(column) for column in _INSERT_COLUMNS)
+    row_marks = "(" + ", ".join(["%s"] * len(_INSERT_COLUMNS)) + ")"
+    pk = ops.quote_name(str(MetricEvent._meta.pk.column))  # type: ignore[union-attr]
+    sid = ops.quote_name("source_event_id")
+    json_value = ops.adapt_json_value
+    moment = ops.adapt_datetimefield_value
+    number = ops.adapt_decimalfield_value
+    for start in range(0, len(events), INSERT_CHUNK):
+        chunk = events[start : start + INSERT_CHUNK]
+        params: list[Any] = []
+        for e in chunk:
+            params += [
+                e.company_id, e.indicator_id, e.indicator_version_id, e.employee_id,
+                e.department_id, number(e.value, VALUE_DIGITS, VALUE_PLACES),
+                moment(e.occurred_at), e.source_id, e.source_event_id, e.identity,
+                e.evidence_url, json_value(e.evidence, None), e.content_hash, e.status,
+                e.correction_of_id, e.correction_kind, json_value(e.anomalies, None),
+                e.disputed, moment(e.ingested_at), e.created_by_id, e.run_id,
+            ]  # fmt: skip
+        # Only model column names go into the text; every value is a parameter.
+        sql = (
+            f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
+            f"{', '.join([row_marks] * len(chunk))} RETURNING {pk}, {sid}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = dict((source_id, new_id) for new_id, source_id in cursor.fetchall())
+        for e in chunk:
+            e.pk = ids[e.source_event_id]
+            e._state.adding = False
+            e._state.db = connection.alias
+
+
+_INSERT_COLUMNS = (
+    "company_id", "indicator_id", "indicator_version_id", "employee_id", "department_id",
+    "value", "occurred_at", "source_id", "source_event_id", "identity", "evidence_url",
+    "evidence", "content_hash", "status", "correction_of_id", "correction_kind", "anomalies",
+    "disputed", "ingested_at", "created_by_id", "run_id",
+)  # fmt: skip
+
+
+def _stored_twins(
+    company: Company, events: list[MetricEvent]
+) -> set[tuple[int | None, int, Decimal, dt.datetime]]:
+    """(person, indicator, value, time) of the stored counted events at the very person,
+    indicator and time of one of ``events``: one probe of the person-indicator-time
+    index per event, joined to a VALUES list (an ``IN`` list of a thousand instants
+    made the database read whole months of a thousand people)."""
+    ops = connection.ops
+    table = ops.quote_name(MetricEvent._meta.db_table)
+    column = {
+        name: ops.quote_name(str(MetricEvent._meta.get_field(name).column))  # type: ignore[union-attr]
+        for name in ("company", "employee", "indicator", "occurred_at", "value", "status")
+    }
+    keys = sorted({(e.employee_id, e.indicator_id, e.occurred_at) for e in events})
+    found: set[tuple[int | None, int, Decimal, dt.datetime]] = set()
+    for start in range(0, len(keys), TWIN_CHUNK):
+        chunk = keys[start : start + TWIN_CHUNK]
+        marks = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        params: list[Any] = []
+        for employee_id, indicator_id, at in chunk:
+            params += [employee_id, indicator_id, ops.adapt_datetimefield_value(at)]
+        # Only model column names go into the text; every value is a parameter.
+        sql = (
+            f"SELECT e.{column['employee']}, e.{column['indicator']}, e.{column['value']}, "  # noqa: S608
+            f"e.{column['occurred_at']} FROM (VALUES {marks}) AS wanted "
+            f"JOIN {table} AS e ON e.{column['company']} = %s "
+            f"AND e.{column['employee']} = wanted.column1 "
+            f"AND e.{column['indicator']} = wanted.column2 "
+            f"AND e.{column['occurred_at']} = wanted.column3 AND e.{column['status']} = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, company.pk, EventStatus.COUNTED])
+            rows = cursor.fetchall()
+        value_field = MetricEvent._meta.get_field("value")
+        time_field = MetricEvent._meta.get_field("occurred_at")
+        value_of = _converter(value_field)
+        time_of = _converter(time_field)
+        for employee_id, indicator_id, value, at in rows:
+            found.add((employee_id, indicator_id, value_of(value), time_of(at)))
+    return found
+
+
+def _converter(model_field: Any) -> Any:
+    """The database value of ``model_field`` as Django reads it (decimals, aware times)."""
+    converters = connection.ops.get_db_converters(model_field.cached_col)
+    converters += model_field.get_db_converters(connection)
+
+    def convert(value: Any) -> Any:
+        for converter in converters:
+            value = converter(value, model_field.cached_col, connection)
+        return value
+
+    return convert
 
 
 def _park(
