@@ -29,8 +29,6 @@ from jixiao.core.models import Company, User
 from jixiao.metrics import engine, quality
 from jixiao.metrics.event_input import EventInput
 from jixiao.metrics.models import (
-    VALUE_DIGITS,
-    VALUE_PLACES,
     CorrectionKind,
     EventStatus,
     IdentityLink,
@@ -43,6 +41,7 @@ from jixiao.metrics.models import (
     UnmatchedIdentity,
 )
 from jixiao.metrics.services.aggregation import TouchedKey, metric_values_refresh
+from jixiao.metrics.services.event_rows import NewEvent, events_insert
 from jixiao.org.models import Department, Employee
 
 MAX_EVIDENCE_BYTES = 2048
@@ -328,16 +327,16 @@ def metric_events_ingest(
     existing: dict[str, MetricEvent] = {}
     id_list = list(ids)
     for start in range(0, len(id_list), CHUNK):
-        for event in MetricEvent.objects.filter(
+        for stored in MetricEvent.objects.filter(
             source=source, source_event_id__in=id_list[start : start + CHUNK]
         ).select_related("indicator"):
-            existing[event.source_event_id] = event
+            existing[stored.source_event_id] = stored
     resolver = _Resolver(company, source, items)
     results: list[ItemResult] = []
-    new_events: list[MetricEvent] = []
-    in_batch: dict[str, tuple[str, MetricEvent | None]] = {}
-    corrected_targets: dict[str, MetricEvent] = {}
-    corrections: list[tuple[MetricEvent, MetricEvent]] = []
+    new_events: list[NewEvent] = []
+    in_batch: dict[str, tuple[str, NewEvent | None]] = {}
+    corrected_targets: dict[str, MetricEvent | NewEvent] = {}
+    corrections: list[tuple[MetricEvent | NewEvent, NewEvent]] = []
     parked: dict[str, list[EventInput]] = defaultdict(list)
     for index, item in enumerate(items):
         problem = _check_item(item, indicators, now)
@@ -370,7 +369,7 @@ def metric_events_ingest(
             )
             results.append(_item_error(index, item, "unknown_subject", message, missing))
             continue
-        target: MetricEvent | None = None
+        target: MetricEvent | NewEvent | None = None
         if item.correction:
             target = corrected_targets.get(item.corrects) or existing.get(item.corrects)
             if target is None and item.corrects in in_batch:
@@ -398,15 +397,15 @@ def metric_events_ingest(
             status = EventStatus.REVERSED
             value = target.value
             employee_id, department_id = target.employee_id, target.department_id
-        event = MetricEvent(
-            company=company,
+        event = NewEvent(
+            company_id=company.pk,
             indicator=indicator,
             indicator_version=version,
             employee_id=employee_id,
             department_id=department_id,
             value=value,
             occurred_at=item.occurred_at,
-            source=source,
+            source_id=source.pk,
             source_event_id=item.source_event_id,
             identity=identity,
             evidence_url=item.evidence_url,
@@ -415,12 +414,12 @@ def metric_events_ingest(
             status=status,
             correction_kind=item.correction,
             ingested_at=now,
-            created_by=actor,
-            run=run,
+            created_by_id=actor.pk if actor is not None else None,
+            run_id=run.pk,
         )
         if target is not None:
             if target.pk is not None:
-                event.correction_of = target
+                event.correction_of_id = target.pk
             target.status = (
                 EventStatus.REVERSED if item.correction == "reverse" else EventStatus.SUPERSEDED
             )
@@ -438,11 +437,12 @@ def metric_events_ingest(
     _flag_anomalies(company, source, new_events)
     events_insert(new_events)
     # A target may be a row of this same batch: link it now that it has its id.
-    for target, event in corrections:
+    for target, correction in corrections:
+        assert target.pk is not None and correction.pk is not None
         MetricEvent.objects.filter(pk=target.pk).update(status=target.status)
-        if event.correction_of_id is None:
-            MetricEvent.objects.filter(pk=event.pk).update(correction_of=target.pk)
-            event.correction_of_id = target.pk
+        if correction.correction_of_id is None:
+            MetricEvent.objects.filter(pk=correction.pk).update(correction_of=target.pk)
+            correction.correction_of_id = target.pk
     event_by_id = {event.source_event_id: event for event in new_events}
     for result in results:
         if result.status in ("created", "corrected", "unmatched"):
@@ -483,7 +483,7 @@ def _refresh_after_commit(company: Company, touched: list[TouchedKey]) -> None:
     transaction.on_commit(lambda: metric_values_refresh_task(company_id, keys))
 
 
-def _flag_anomalies(company: Company, source: MetricSource, events: list[MetricEvent]) -> None:
+def _flag_anomalies(company: Company, source: MetricSource, events: list[NewEvent]) -> None:
     """Out-of-range, jump against the last three months' average, near-duplicate values."""
     candidates = [e for e in events if e.status == EventStatus.COUNTED and e.employee_id]
     if not candidates:
@@ -533,61 +533,10 @@ def _flag_anomalies(company: Company, source: MetricSource, events: list[MetricE
 
 
 TWIN_CHUNK = 300
-INSERT_CHUNK = 400
-
-
-def events_insert(events: list[MetricEvent]) -> None:
-    """Store new events and give each its id: one multi-row ``INSERT … RETURNING`` per
-    chunk with the values adapted once here (``bulk_create`` prepared every field of every
-    row through the model layer: 140 µs an event, most of a pushed batch's time). The
-    ids come back with their source ids, which are unique within the one source."""
-    if not events:
-        return
-    ops = connection.ops
-    table = ops.quote_name(MetricEvent._meta.db_table)
-    names = ", ".join(ops.quote_name(column) for column in _INSERT_COLUMNS)
-    row_marks = "(" + ", ".join(["%s"] * len(_INSERT_COLUMNS)) + ")"
-    pk = ops.quote_name(str(MetricEvent._meta.pk.column))  # type: ignore[union-attr]
-    sid = ops.quote_name("source_event_id")
-    json_value = ops.adapt_json_value
-    moment = ops.adapt_datetimefield_value
-    number = ops.adapt_decimalfield_value
-    for start in range(0, len(events), INSERT_CHUNK):
-        chunk = events[start : start + INSERT_CHUNK]
-        params: list[Any] = []
-        for e in chunk:
-            params += [
-                e.company_id, e.indicator_id, e.indicator_version_id, e.employee_id,
-                e.department_id, number(e.value, VALUE_DIGITS, VALUE_PLACES),
-                moment(e.occurred_at), e.source_id, e.source_event_id, e.identity,
-                e.evidence_url, json_value(e.evidence, None), e.content_hash, e.status,
-                e.correction_of_id, e.correction_kind, json_value(e.anomalies, None),
-                e.disputed, moment(e.ingested_at), e.created_by_id, e.run_id,
-            ]  # fmt: skip
-        # Only model column names go into the text; every value is a parameter.
-        sql = (
-            f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
-            f"{', '.join([row_marks] * len(chunk))} RETURNING {pk}, {sid}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            ids = dict((source_id, new_id) for new_id, source_id in cursor.fetchall())
-        for e in chunk:
-            e.pk = ids[e.source_event_id]
-            e._state.adding = False
-            e._state.db = connection.alias
-
-
-_INSERT_COLUMNS = (
-    "company_id", "indicator_id", "indicator_version_id", "employee_id", "department_id",
-    "value", "occurred_at", "source_id", "source_event_id", "identity", "evidence_url",
-    "evidence", "content_hash", "status", "correction_of_id", "correction_kind", "anomalies",
-    "disputed", "ingested_at", "created_by_id", "run_id",
-)  # fmt: skip
 
 
 def _stored_twins(
-    company: Company, events: list[MetricEvent]
+    company: Company, events: list[NewEvent]
 ) -> set[tuple[int | None, int, Decimal, dt.datetime]]:
     """(person, indicator, value, time) of the stored counted events at the very person,
     indicator and time of one of ``events``: one probe of the person-indicator-time
@@ -685,7 +634,7 @@ def parked_count(
 
 
 def _run_totals(
-    run: SourceRun, company: Company, items: Sequence[EventInput], events: list[MetricEvent]
+    run: SourceRun, company: Company, items: Sequence[EventInput], events: list[NewEvent]
 ) -> None:
     """What this batch received and stored per indicator and month: the source's side of
     the monthly reconciliation (``jixiao.metrics.quality``)."""
@@ -742,7 +691,7 @@ def _audit(
     source: MetricSource,
     actor: User | None,
     outcome: IngestResult,
-    corrections: list[tuple[MetricEvent, MetricEvent]],
+    corrections: list[tuple[MetricEvent | NewEvent, NewEvent]],
 ) -> None:
     counts: dict[str, Any] = {
         name: [None, getattr(outcome, name)]
