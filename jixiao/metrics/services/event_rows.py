@@ -10,6 +10,7 @@ them with one multi-row ``INSERT … RETURNING`` per chunk.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -78,8 +79,10 @@ def events_insert(events: list[NewEvent]) -> None:
     pk = ops.quote_name(str(MetricEvent._meta.pk.column))  # type: ignore[union-attr]
     sid = ops.quote_name("source_event_id")
     json_value = ops.adapt_json_value
-    moment = ops.adapt_datetimefield_value
+    moment = _moment_adapter()
     number = ops.adapt_decimalfield_value
+    empty, no_flags = json_value({}, None), json_value([], None)
+    ingested: dict[dt.datetime, Any] = {}  # a batch shares one ingest time
     for start in range(0, len(events), INSERT_CHUNK):
         chunk = events[start : start + INSERT_CHUNK]
         params: list[Any] = []
@@ -88,9 +91,12 @@ def events_insert(events: list[NewEvent]) -> None:
                 e.company_id, e.indicator_id, e.indicator_version_id, e.employee_id,
                 e.department_id, number(e.value, VALUE_DIGITS, VALUE_PLACES),
                 moment(e.occurred_at), e.source_id, e.source_event_id, e.identity,
-                e.evidence_url, json_value(e.evidence, None), e.content_hash, e.status,
-                e.correction_of_id, e.correction_kind, json_value(e.anomalies, None),
-                e.disputed, moment(e.ingested_at), e.created_by_id, e.run_id,
+                e.evidence_url, json_value(e.evidence, None) if e.evidence else empty,
+                e.content_hash, e.status, e.correction_of_id, e.correction_kind,
+                json_value(e.anomalies, None) if e.anomalies else no_flags,
+                e.disputed, ingested.get(e.ingested_at) or ingested.setdefault(
+                    e.ingested_at, moment(e.ingested_at)
+                ), e.created_by_id, e.run_id,
             ]  # fmt: skip
         # Only model column names go into the text; every value is a parameter.
         sql = (
@@ -102,6 +108,18 @@ def events_insert(events: list[NewEvent]) -> None:
             ids = dict((source_id, new_id) for new_id, source_id in cursor.fetchall())
         for e in chunk:
             e.pk = ids[e.source_event_id]
+
+
+def _moment_adapter() -> Callable[[dt.datetime], Any]:
+    """``adapt_datetimefield_value`` of the current database, without its per-call checks
+    on SQLite (the same text: the UTC time without its zone)."""
+    if connection.vendor != "sqlite":
+        return connection.ops.adapt_datetimefield_value
+
+    def utc_text(value: dt.datetime) -> str:
+        return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+
+    return utc_text
 
 
 _INSERT_COLUMNS = (

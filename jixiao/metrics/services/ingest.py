@@ -202,7 +202,14 @@ def _check_item(
         not isinstance(v, str | int | float | bool | type(None)) for v in item.evidence.values()
     ):
         return ("invalid_evidence", _("证据只能是键值对，值为文字或数字。"), "evidence")
-    size = len(json.dumps(item.evidence, ensure_ascii=False, default=str).encode())
+    # JSON needs at most 6 bytes per character (an escape) plus quotes and separators:
+    # the evidence is measured only when it might be too large.
+    bound = sum(6 * (len(k) + len(str(v))) + 8 for k, v in item.evidence.items()) + 2
+    size = (
+        len(json.dumps(item.evidence, ensure_ascii=False, default=str).encode())
+        if bound > MAX_EVIDENCE_BYTES
+        else 0
+    )
     if size > MAX_EVIDENCE_BYTES:
         return (
             "evidence_too_large",
