@@ -522,6 +522,37 @@ class MetricValue(CompanyOwned):
         return f"{self.indicator_id} {self.period_kind} {self.period_start}: {self.value}"
 
 
+class PendingRefresh(CompanyOwned):
+    """A value refresh owed after a big batch: (person or team, indicator, time slot).
+
+    Written in the batch's own transaction and claimed (``DELETE … RETURNING``) by the
+    next drain, so that the refreshes of many batches pushed one after the other are
+    done together: each person's periods are read once for all of them, and nothing is
+    lost when a worker stops. Ids are plain numbers (0: none) so that the unique key
+    folds repeats; ``at`` is the event time floored to 15 minutes, which keeps its local
+    day in every time zone.
+    """
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    employee_id = models.BigIntegerField(default=0)
+    department_id = models.BigIntegerField(default=0)
+    indicator_id = models.BigIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "employee_id", "department_id", "indicator_id", "at"],
+                name="pending_refresh_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id or self.department_id}/{self.indicator_id} @{self.at}"
+
+
 class MetricDispute(CompanyOwned):
     """An employee doubts one of their data points; HR upholds (with a correction) or rejects."""
 

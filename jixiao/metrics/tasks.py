@@ -163,3 +163,29 @@ def metric_run_after_import_task(company_id: int, run_id: int) -> int:
     with scope(company=company), transaction.atomic():
         run_anomalies_flag(company, run_id)
         return metric_values_refresh_run(company, run_id)
+
+
+@db_task(retries=3, retry_delay=30)
+def metric_values_drain_task(company_id: int) -> int:
+    """Every value refresh the company is owed (``refresh_queue``), done in one go; a drain
+    that finds nothing owed (an earlier one took it all) costs one query."""
+    from jixiao.core.models import Company
+    from jixiao.metrics.services.refresh_queue import refresh_drain
+
+    with scopes_disabled():
+        company = Company.objects.filter(pk=company_id).first()
+    if company is None:
+        return 0
+    with scope(company=company), transaction.atomic():
+        return refresh_drain(company)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def metric_values_drain_all() -> list[int]:
+    """The safety net: drains refreshes still owed (a drain task lost with its queue)."""
+    from jixiao.metrics.services.refresh_queue import companies_owed
+
+    owed = companies_owed()
+    for company_id in owed:
+        metric_values_drain_task.call_local(company_id)
+    return owed

@@ -476,18 +476,14 @@ def metric_events_ingest(
 
 
 def _refresh_after_commit(company: Company, touched: list[TouchedKey]) -> None:
-    """Hand the touched keys to ``metric_values_refresh_task`` once the batch is committed."""
-    from jixiao.metrics.tasks import metric_values_refresh_task
+    """Owe the touched keys' refresh (in this transaction) and have a drain run once the
+    batch is committed; drains take the refreshes of every batch that came meanwhile."""
+    from jixiao.metrics.services.refresh_queue import refresh_owe
+    from jixiao.metrics.tasks import metric_values_drain_task
 
-    keys = sorted(
-        {
-            (key.employee_id, key.department_id, key.indicator_id, key.occurred_at.isoformat())
-            for key in touched
-        },
-        key=lambda k: (k[0] or 0, k[1] or 0, k[2], k[3]),
-    )
+    refresh_owe(company, touched)
     company_id = company.pk
-    transaction.on_commit(lambda: metric_values_refresh_task(company_id, keys))
+    transaction.on_commit(lambda: metric_values_drain_task(company_id))
 
 
 def _flag_anomalies(company: Company, source: MetricSource, events: list[NewEvent]) -> None:
