@@ -267,6 +267,29 @@ def header_lookup(fields: Iterable[FieldSpec]) -> dict[str, str]:
     return lookup
 
 
+def header_row_find(
+    rows: Iterator[list[Any]], lookup: Mapping[str, str], *, scan: int = 10
+) -> tuple[int, list[str], list[tuple[int, list[Any]]]] | None:
+    """For the streamed bulk imports: among the first ``scan`` rows, the one naming most
+    fields of ``lookup`` (``header_lookup``) is the header. Its number, its headers and
+    the rows read past it (data); None when no row names any field."""
+    buffered: list[tuple[int, list[Any]]] = []
+    for number, cells in enumerate(rows, start=1):
+        buffered.append((number, cells))
+        if len(buffered) >= scan:
+            break
+    best, best_score = -1, 0
+    for index, (_n, cells) in enumerate(buffered):
+        score = sum(1 for c in cells if c is not None and header_key(str(c)) in lookup)
+        if score > best_score:
+            best, best_score = index, score
+    if best < 0:
+        return None
+    number, cells = buffered[best]
+    headers = [str(c).strip() if c is not None else "" for c in cells]
+    return number, headers, buffered[best + 1 :]
+
+
 def _unique_headers(cells: Sequence[Cell]) -> list[str]:
     headers: list[str] = []
     seen: dict[str, int] = {}

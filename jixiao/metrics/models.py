@@ -220,6 +220,16 @@ class SourceRun(CompanyOwned):
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["source", "-started_at"])]
 
+    def finish_mark(self, *, errors: int, received: int) -> None:
+        """Finished now: failed when every item was refused, partial when some were."""
+        self.finished_at = timezone.now()
+        if errors and errors == received:
+            self.status = SourceRun.Status.FAILED
+        elif errors:
+            self.status = SourceRun.Status.PARTIAL
+        else:
+            self.status = SourceRun.Status.SUCCEEDED
+
     def __str__(self) -> str:
         return f"{self.source_id} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
 

@@ -187,11 +187,5 @@ def run_finish(run: SourceRun, *, parse_errors: list[ItemResult], received: int)
            "message": r.message, "fields": r.fields} for r in parse_errors],
         *run.error_detail,
     ][:100]  # fmt: skip
-    run.finished_at = timezone.now()
-    if run.errors and run.errors == run.received:
-        run.status = SourceRun.Status.FAILED
-    elif run.errors:
-        run.status = SourceRun.Status.PARTIAL
-    else:
-        run.status = SourceRun.Status.SUCCEEDED
+    run.finish_mark(errors=run.errors, received=run.received)
     run.save()

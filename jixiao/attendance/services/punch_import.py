@@ -66,7 +66,7 @@ from jixiao.core.api_errors import ServiceError
 from jixiao.core.bulk_insert import RowWriter, datetime_text
 from jixiao.core.db import bulk_write_cache, statistics_refresh
 from jixiao.core.models import Company, User
-from jixiao.imports.engine import FieldSpec, Issue, header_key, header_lookup
+from jixiao.imports.engine import FieldSpec, Issue, header_key, header_lookup, header_row_find
 from jixiao.imports.readers import FileRejected, file_rows
 from jixiao.org.models import Employee
 
@@ -803,24 +803,12 @@ class BulkImportResult:
 def header_find(rows: Iterator[list[Any]]) -> tuple[int, list[str], list[tuple[int, list[Any]]]]:
     """The header row (the one of the first rows naming most punch fields), its number,
     and the rows read past it that are data."""
-    lookup = header_lookup(punch_fields())
-    buffered: list[tuple[int, list[Any]]] = []
-    for number, cells in enumerate(rows, start=1):
-        buffered.append((number, cells))
-        if len(buffered) >= HEADER_SCAN_ROWS:
-            break
-    best, best_score = -1, 0
-    for index, (_n, cells) in enumerate(buffered):
-        score = sum(1 for c in cells if c is not None and header_key(str(c)) in lookup)
-        if score > best_score:
-            best, best_score = index, score
-    if best < 0:
+    found = header_row_find(rows, header_lookup(punch_fields()), scan=HEADER_SCAN_ROWS)
+    if found is None:
         raise ServiceError(
             _("找不到表头行：需要“工号”和“打卡时间”（或“日期”+“时间”）列。"), code="empty"
         )
-    number, cells = buffered[best]
-    headers = [str(c).strip() if c is not None else "" for c in cells]
-    return number, headers, buffered[best + 1 :]
+    return found
 
 
 def mapping_for(headers: Sequence[str], mapping: dict[str, str] | None) -> dict[str, int]:

@@ -41,7 +41,6 @@ from jixiao.metrics.services.indicators import version_dependencies
 from jixiao.org.models import Employee
 
 CHUNK = 500
-WRITE_CHUNK = 5000
 #: Aggregations the database adds up when many people are refreshed at once.
 SQL_AGGREGATIONS = frozenset(
     {Aggregation.SUM, Aggregation.COUNT, Aggregation.AVERAGE, Aggregation.MINIMUM,
@@ -438,21 +437,32 @@ def _grouped(
         if employee_id not in wanted_ids:
             continue
         added = Decimal(added).scaleb(-VALUE_PLACES) if sqlite else Decimal(added)
-        value: Decimal | None
-        if aggregation == Aggregation.SUM:
-            value = added
-        elif aggregation == Aggregation.COUNT:
-            value = Decimal(count)
-        elif aggregation == Aggregation.DISTINCT_COUNT:
-            value = Decimal(different)
-        elif aggregation == Aggregation.AVERAGE:
-            value = added / count
-        elif aggregation == Aggregation.MINIMUM:
-            value = low
-        else:
-            value = high
+        value = _grouped_value(aggregation, count, added, low, high, different)
         found[(employee_id, int(bucket))] = engine.Aggregate(value, count, added, last_at)
     return found
+
+
+def _grouped_value(
+    aggregation: str,
+    count: int,
+    added: Decimal,
+    low: Decimal | None,
+    high: Decimal | None,
+    different: int = 0,
+) -> Decimal | None:
+    """The value of a group of events (or of months) from its database figures: as
+    ``engine.aggregate`` gives it (an average is the exact sum over the count)."""
+    if aggregation == Aggregation.SUM:
+        return added
+    if aggregation == Aggregation.COUNT:
+        return Decimal(count)
+    if aggregation == Aggregation.DISTINCT_COUNT:
+        return Decimal(different)
+    if aggregation == Aggregation.AVERAGE:
+        return added / count
+    if aggregation == Aggregation.MINIMUM:
+        return low
+    return high
 
 
 def _rolled_up(
@@ -509,17 +519,7 @@ def _rolled_up(
             ):  # fmt: skip
                 who: Subject = (employee_id, None) if employee_id else (None, department_id)
                 added = Decimal(added).scaleb(-VALUE_PLACES) if sqlite else Decimal(added)
-                value: Decimal | None
-                if aggregation == Aggregation.SUM:
-                    value = added
-                elif aggregation == Aggregation.COUNT:
-                    value = Decimal(count)
-                elif aggregation == Aggregation.AVERAGE:
-                    value = added / count
-                elif aggregation == Aggregation.MINIMUM:
-                    value = low
-                else:
-                    value = high
+                value = _grouped_value(aggregation, count, added, low, high)
                 found[who] = engine.Aggregate(value, count, added, last_at)
         for subject in members:
             results[(subject, kind, start)] = found.get(subject, empty)
@@ -581,16 +581,22 @@ def _store(
         )
         (people if subject[0] is not None else teams).append(row)
     with connection.cursor() as cursor:
-        for rows, statement in ((people, _upsert("employee")), (teams, _upsert("department"))):
-            for offset in range(0, len(rows), WRITE_CHUNK):
-                cursor.executemany(statement, rows[offset : offset + WRITE_CHUNK])
+        for rows, field in ((people, "employee"), (teams, "department")):
+            for offset in range(0, len(rows), ROWS_PER_STATEMENT):
+                chunk = rows[offset : offset + ROWS_PER_STATEMENT]
+                cursor.execute(_upsert(field, len(chunk)), [v for row in chunk for v in row])
     return len(results)
 
 
-@functools.cache
-def _upsert(subject_field: str) -> str:
-    """The statement that writes one person's (``employee``) or team's (``department``)
-    value over the partial unique key of its kind."""
+#: Values per ``INSERT … ON CONFLICT`` statement (one statement of many rows: PostgreSQL
+#: took a round trip per row with ``executemany``).
+ROWS_PER_STATEMENT = 500
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert(subject_field: str, rows: int) -> str:
+    """The statement that writes ``rows`` people's (``employee``) or teams'
+    (``department``) values over the partial unique key of their kind."""
     ops = connection.ops
     employee = ops.quote_name(_columns(("employee",))[0])
     condition = f"{employee} IS NOT NULL" if subject_field == "employee" else f"{employee} IS NULL"
@@ -605,8 +611,9 @@ def _upsert(subject_field: str) -> str:
         f"{ops.quote_name(c)} = excluded.{ops.quote_name(c)}" for c in _columns(_VALUE_FIELDS)
     )
     # Only model column names go into the statement; every figure is a bound parameter.
+    values = ", ".join([f"({marks})"] * rows)
     return (
-        f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608
+        f"INSERT INTO {table} ({names}) VALUES {values} "  # noqa: S608
         f"ON CONFLICT ({target}) WHERE {condition} DO UPDATE SET {assignments}"
     )
 

@@ -55,7 +55,7 @@ from jixiao.core.bulk_insert import RowWriter, datetime_text
 from jixiao.core.db import bulk_write_cache
 from jixiao.core.models import Company, User
 from jixiao.imports.cleaners import CleanError
-from jixiao.imports.engine import FieldSpec, Issue, header_key, header_lookup
+from jixiao.imports.engine import FieldSpec, Issue, header_key, header_lookup, header_row_find
 from jixiao.imports.readers import FileRejected
 from jixiao.metrics import engine, quality
 from jixiao.metrics.event_input import EventInput
@@ -212,25 +212,11 @@ def header_find(
     headers of ``mapping``), its number, and the rows read past it that are data."""
     lookup = header_lookup(metric_event_fields())
     lookup.update({header_key(header): target for header, target in (mapping or {}).items()})
-    buffered: list[tuple[int, list[Any]]] = []
-    for number, cells in enumerate(rows, start=1):
-        buffered.append((number, cells))
-        if len(buffered) >= HEADER_SCAN_ROWS:
-            break
-    best, best_score = -1, 0
-    for index, (_n, cells) in enumerate(buffered):
-        score = sum(1 for c in cells if c is not None and header_key(str(c)) in lookup)
-        if score > best_score:
-            best, best_score = index, score
-    if best < 0:
-        raise ServiceError(
-            _("找不到表头行：需要“指标编码”“数值”“发生时间”列。"),
-            code="empty",
-            fields={"file": [_("找不到表头行：需要“指标编码”“数值”“发生时间”列。")]},
-        )
-    number, cells = buffered[best]
-    headers = [str(c).strip() if c is not None else "" for c in cells]
-    return number, headers, buffered[best + 1 :]
+    found = header_row_find(rows, lookup, scan=HEADER_SCAN_ROWS)
+    if found is None:
+        message = _("找不到表头行：需要“指标编码”“数值”“发生时间”列。")
+        raise ServiceError(message, code="empty", fields={"file": [message]})
+    return found
 
 
 def mapping_for(headers: Sequence[str], mapping: Mapping[str, str] | None) -> dict[str, int]:
@@ -899,13 +885,7 @@ def _run_finish(run: SourceRun, result: BulkEventImportResult, totals: _Totals) 
     run.totals = quality.run_totals_merge(
         run.totals, received=named(totals.received), accepted=named(totals.accepted)
     )
-    run.finished_at = timezone.now()
-    if result.error_rows and result.error_rows == result.rows:
-        run.status = SourceRun.Status.FAILED
-    elif result.error_rows:
-        run.status = SourceRun.Status.PARTIAL
-    else:
-        run.status = SourceRun.Status.SUCCEEDED
+    run.finish_mark(errors=result.error_rows, received=result.rows)
     run.save()
 
 

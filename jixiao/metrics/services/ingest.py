@@ -678,13 +678,7 @@ def _run_update(run: SourceRun, outcome: IngestResult, *, own_run: bool) -> None
     fields = ["received", "created", "duplicates", "corrected", "unmatched", "errors",
               "error_detail", "totals"]  # fmt: skip
     if own_run:
-        run.finished_at = timezone.now()
-        if outcome.errors and outcome.errors == outcome.received:
-            run.status = SourceRun.Status.FAILED
-        elif outcome.errors:
-            run.status = SourceRun.Status.PARTIAL
-        else:
-            run.status = SourceRun.Status.SUCCEEDED
+        run.finish_mark(errors=outcome.errors, received=outcome.received)
         fields += ["finished_at", "status"]
     run.save(update_fields=fields)
 
